@@ -1,0 +1,17 @@
+"""The course's helpers: data, plots, seeding, quiet TensorFlow start-up, training tools, checks.
+
+What a notebook is teaching (the tape, the loop, the train step) is written in the notebook
+itself; this package holds the rest. Importing it is cheap and does not import TensorFlow:
+call ``helpers.start(seed)`` in the first cell of a notebook.
+"""
+from __future__ import annotations
+
+import os as _os
+
+# Must be in the environment before TensorFlow is first imported (see helpers.setup).
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from .setup import import_tensorflow_quietly, is_startup_noise, seed_everything, start, versions  # noqa: E402
+
+__all__ = ["import_tensorflow_quietly", "is_startup_noise", "seed_everything", "start", "versions"]
+__version__ = "0.1.0"
