@@ -11,7 +11,8 @@ import os as _os
 # Must be in the environment before TensorFlow is first imported (see helpers.setup).
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from .claims import expect_error  # noqa: E402
 from .setup import import_tensorflow_quietly, is_startup_noise, seed_everything, start, versions  # noqa: E402
 
-__all__ = ["import_tensorflow_quietly", "is_startup_noise", "seed_everything", "start", "versions"]
+__all__ = ["expect_error", "import_tensorflow_quietly", "is_startup_noise", "seed_everything", "start", "versions"]
 __version__ = "0.1.0"
