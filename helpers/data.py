@@ -6,6 +6,7 @@ data/README.md for where it comes from and how to rebuild it).
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ def load_mnist(path: Path | str | None = None, verify: bool = True):
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in _MNIST_SHAPES}
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise DataFileError(f"The MNIST data file {path} cannot be read ({exc}). {_RESTORE}") from exc
     for name, (shape, dtype) in _MNIST_SHAPES.items():
         if arrays[name].shape != shape or arrays[name].dtype != dtype:

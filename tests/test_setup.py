@@ -1,0 +1,101 @@
+"""Quiet TensorFlow start-up, seeding and versions."""
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import helpers
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=300)
+
+
+def test_raw_import_is_noisy_but_helpers_start_is_silent():
+    # The control: a plain import of TensorFlow really does print start-up lines here,
+    # so the silence below is the helper's doing.
+    raw = run_python("import tensorflow as tf; tf.constant(1.0)")
+    assert raw.returncode == 0, raw.stderr
+    assert raw.stderr.strip(), "expected TensorFlow's C++ start-up lines from a plain import"
+
+    quiet = run_python("""
+        import helpers
+        helpers.start(seed=1)
+        import numpy as np, keras
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(np.ones((10, 2), "float32"), np.ones((10, 1), "float32"), batch_size=4, verbose=0)
+        print("trained")
+    """)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "trained" in quiet.stdout
+    assert quiet.stderr == "", f"unexpected stderr: {quiet.stderr!r}"
+
+
+def test_later_errors_still_reach_stderr():
+    result = run_python("""
+        import os, helpers
+        helpers.start(seed=1, show=False)
+        os.write(2, b"a later C++ error line\\n")
+        import tensorflow as tf
+        try:
+            tf.constant([1.0, 2.0]) + tf.constant([1.0, 2.0, 3.0])
+        except Exception as exc:
+            print(type(exc).__name__)
+    """)
+    assert "a later C++ error line" in result.stderr
+    assert "InvalidArgumentError" in result.stdout
+
+
+def test_unknown_start_up_lines_are_not_swallowed():
+    assert helpers.is_startup_noise("I0000 port.cc:153] oneDNN custom operations are on.")
+    assert helpers.is_startup_noise("E0000 cuda_platform.cc:52] failed call to cuInit: INTERNAL")
+    assert not helpers.is_startup_noise("E0000 some_op.cc:12] Out of memory while allocating")
+    assert not helpers.is_startup_noise("ImportError: libcudart.so.12 not found")
+
+
+def test_seed_everything_reproduces_random_draws():
+    import keras
+    import tensorflow as tf
+
+    def draws():
+        helpers.seed_everything(7)
+        return (np.random.rand(3), tf.random.uniform((3,)).numpy(),
+                keras.random.normal((3,), seed=None).numpy(),
+                keras.layers.Dense(2).build((None, 3)) or None)
+
+    first, second = draws(), draws()
+    for a, b in zip(first[:3], second[:3]):
+        np.testing.assert_array_equal(a, b)
+    helpers.seed_everything(8)
+    assert not np.array_equal(np.random.rand(3), first[0])
+
+
+def test_seeded_training_is_bitwise_reproducible():
+    import keras
+
+    def train():
+        helpers.seed_everything(3)
+        x = np.random.rand(64, 5).astype("float32")
+        y = (x.sum(axis=1) > 2.5).astype("int32")
+        model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2)])
+        model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=True)
+        return [w.copy() for w in model.get_weights()]
+
+    for a, b in zip(train(), train()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "42", True, None])
+def test_seed_everything_rejects_bad_seeds(bad):
+    with pytest.raises(ValueError, match="non-negative integer"):
+        helpers.seed_everything(bad)
+
+
+def test_versions_match_the_pins():
+    info = helpers.versions()
+    assert info["TensorFlow"] == "2.21.0"
+    assert info["Keras"].startswith("3.") and "tensorflow backend" in info["Keras"]
