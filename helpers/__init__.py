@@ -11,8 +11,19 @@ import os as _os
 # Must be in the environment before TensorFlow is first imported (see helpers.setup).
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from .claims import expect_error  # noqa: E402
+from .claims import expect_error, finite_difference  # noqa: E402
 from .setup import import_tensorflow_quietly, is_startup_noise, seed_everything, start, versions  # noqa: E402
 
-__all__ = ["expect_error", "import_tensorflow_quietly", "is_startup_noise", "seed_everything", "start", "versions"]
+__all__ = ["expect_error", "finite_difference", "import_tensorflow_quietly", "is_startup_noise", "seed_everything", "start", "versions"]
 __version__ = "0.1.0"
+
+_SUBMODULES = {"claims", "data", "exercises", "explorers", "live", "plots", "setup", "timing", "tracing"}
+
+
+def __getattr__(name: str):
+    """``helpers.data``, ``helpers.plots``, ...: submodules load on first use."""
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

@@ -31,3 +31,25 @@ def expect_error(error_type: type[BaseException] | tuple[type[BaseException], ..
     else:
         names = error_type.__name__ if isinstance(error_type, type) else " or ".join(t.__name__ for t in error_type)
         raise AssertionError(f"expected {names}, but the code ran without raising it")
+
+
+def finite_difference(f, x, eps: float = 1e-4):
+    """Central finite-difference gradient of a scalar function ``f`` at ``x``, in float64.
+
+    ``f`` takes a NumPy array shaped like ``x`` and returns a number. Each element of ``x``
+    is nudged by ``±eps`` in turn: ``(f(x + eps) - f(x - eps)) / (2 eps)``. Used to check
+    gradients from ``tf.GradientTape`` against an answer that does not use autodiff at all.
+
+    Introduced in 01_gradient_tape.
+    """
+    import numpy as np
+
+    if not eps > 0:
+        raise ValueError(f"eps must be a small positive number such as 1e-4, got {eps!r}")
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[index] = eps
+        grad[index] = (float(f(x + step)) - float(f(x - step))) / (2 * eps)
+    return grad

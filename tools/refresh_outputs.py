@@ -27,7 +27,7 @@ def refresh(path: Path) -> float:
     start = time.perf_counter()
     client = NotebookClient(
         nb, kernel_name=KERNEL, timeout=900, resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False, store_widget_state=False,
+        record_timing=False, store_widget_state=True,  # needed to capture Output widgets; stripped below
     )
     client.execute()
     elapsed = time.perf_counter() - start

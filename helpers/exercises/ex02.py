@@ -1,0 +1,101 @@
+"""Checks for the exercises of 02_linear_regression."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import Incorrect, exercise
+
+
+def _tf():
+    from ..setup import import_tensorflow_quietly
+
+    return import_tensorflow_quietly()
+
+
+@exercise("02.1", title="Momentum by hand",
+          hint="inside a tape compute the loss; get [dw, db]; for each weight do "
+               "velocity.assign(beta * velocity + grad) and then weight.assign_sub(learning_rate * velocity).")
+def _check_momentum(momentum_step) -> str:
+    tf = _tf()
+
+    class Line(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(0.0)
+            self.b = tf.Variable(0.0)
+
+        def __call__(self, x):
+            return self.w * x + self.b
+
+    x = tf.constant([-1.0, 0.0, 1.0, 2.0])
+    y = 3.0 * x + 2.0
+    model = Line()
+    velocities = [tf.Variable(0.0), tf.Variable(0.0)]
+    lr, beta = 0.1, 0.9
+    # the same updates in NumPy, float64
+    w = b = vw = vb = 0.0
+    xs, ys = x.numpy().astype(np.float64), y.numpy().astype(np.float64)
+    for step in range(3):
+        loss = momentum_step(model, x, y, lr, beta, velocities)
+        err = w * xs + b - ys
+        expected_loss = np.mean(err ** 2)
+        gw, gb = np.mean(2 * err * xs), np.mean(2 * err)
+        vw, vb = beta * vw + gw, beta * vb + gb
+        w, b = w - lr * vw, b - lr * vb
+        if loss is None or not np.isclose(float(loss), expected_loss, rtol=1e-4):
+            raise Incorrect(f"at step {step + 1} return the loss before the update ({expected_loss:.4f}), got {loss if loss is None else float(loss):.4f}.")
+        if not np.allclose([float(velocities[0]), float(velocities[1])], [vw, vb], rtol=1e-4):
+            raise Incorrect(f"after step {step + 1} the velocities should be ({vw:.4f}, {vb:.4f}); update them in place with assign.")
+        if not np.allclose([float(model.w), float(model.b)], [w, b], rtol=1e-4, atol=1e-6):
+            if step == 0:
+                raise Incorrect(f"after one step w and b should be ({w:.4f}, {b:.4f}), got ({float(model.w):.4f}, {float(model.b):.4f}).")
+            raise Incorrect(f"after step {step + 1} w and b should be ({w:.4f}, {b:.4f}), got ({float(model.w):.4f}, "
+                            f"{float(model.b):.4f}): is the update p ← p − η·v using the new velocity?")
+    return "correct: three momentum steps match the formula exactly."
+
+
+@exercise("02.2", title="The closed-form least-squares line",
+          hint="w = mean((x - x̄)(y - ȳ)) / mean((x - x̄)²) and b = ȳ - w·x̄.")
+def _check_least_squares(least_squares) -> str:
+    rng = np.random.default_rng(11)
+    x = rng.normal(loc=1.5, size=50)
+    y = -0.7 * x + 4.0 + rng.normal(scale=0.3, size=50)
+    result = least_squares(x, y)
+    try:
+        w, b = (float(v) for v in result)
+    except (TypeError, ValueError):
+        raise Incorrect("return two numbers, w and b.") from None
+    (w_ref, b_ref), *_ = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)
+    if np.allclose([b, w], [w_ref, b_ref], rtol=1e-6):
+        raise Incorrect("you returned (b, w): return w first, then b.")
+    if not np.allclose([w, b], [w_ref, b_ref], rtol=1e-6, atol=1e-9):
+        raise Incorrect(f"the least-squares line for the test data is w = {w_ref:.4f}, b = {b_ref:.4f}; you returned {w:.4f}, {b:.4f}.")
+    return "correct: your formula gives the exact least-squares line."
+
+
+@exercise("02.3", title="The largest stable learning rate",
+          hint="build H = 2·[[mean(x²), mean(x)], [mean(x), 1]] and return 2 / its largest eigenvalue (np.linalg.eigvalsh).")
+def _check_max_lr(max_stable_learning_rate) -> str:
+    rng = np.random.default_rng(5)
+    x = rng.normal(loc=2.0, scale=1.5, size=200)
+    y = 1.5 * x - 1.0
+    got = float(max_stable_learning_rate(x))
+    hessian = 2 * np.array([[np.mean(x ** 2), np.mean(x)], [np.mean(x), 1.0]])
+    expected = 2 / np.linalg.eigvalsh(hessian).max()
+    if np.isclose(got, 1 / np.linalg.eigvalsh(hessian).max(), rtol=1e-6):
+        raise Incorrect(f"you returned 1/λ_max; the threshold is 2/λ_max = {expected:.4f}.")
+    if not np.isclose(got, expected, rtol=1e-6):
+        raise Incorrect(f"for the test data the threshold is {expected:.4f}, you returned {got:.4f}.")
+
+    def run(lr, steps=200):  # the claim itself: just below converges, just above diverges
+        w = b = 0.0
+        for _ in range(steps):
+            err = w * x + b - y
+            w, b = w - lr * np.mean(2 * err * x), b - lr * np.mean(2 * err)
+        return np.mean((w * x + b - y) ** 2)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        below, above = run(0.95 * got), run(1.05 * got)
+    if not (below < 1e-3 and (not np.isfinite(above) or above > 1e3)):
+        raise Incorrect("gradient descent does not switch from converging to diverging at your threshold.")
+    return f"correct: below {got:.3f} gradient descent converges, above it diverges (checked by running it)."
