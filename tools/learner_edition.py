@@ -89,7 +89,7 @@ def learner_notebook(nb: dict, name: str, hints: dict[str, str]) -> dict:
             cell["metadata"]["tags"] = [t for t in tags if t != "solution"] + ["exercise"]
         elif "# BEGIN SOLUTION" in source_text(cell):
             raise EditionError(f"{where}: has a '# BEGIN SOLUTION' block but no 'solution' tag")
-    banner = {"cell_type": "markdown", "metadata": {"tags": ["learner-banner"]}, "source": BANNER}
+    banner = {"cell_type": "markdown", "id": "learner-banner", "metadata": {"tags": ["learner-banner"]}, "source": BANNER}
     cells = nb.get("cells", [])
     nb["cells"] = cells[:1] + [banner] + cells[1:]  # after the title cell
     return nb

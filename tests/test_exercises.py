@@ -1,0 +1,114 @@
+"""Every exercise: the instructor's solution passes its check, the learner placeholder does not.
+
+Each cell tagged `solution` is run on its own, after the standard setup cell's imports
+(CONTRIBUTING.md asks for self-contained solution cells), once as written and once as the
+learner edition writes it.
+"""
+import contextlib
+import io
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import learner_edition  # noqa: E402
+
+import helpers  # noqa: E402
+from helpers import exercises  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = [nb for nb in NOTEBOOKS if not nb.name.startswith("00_")]
+
+
+def solution_cells():
+    for book in LESSONS:
+        cells = json.loads(book.read_text(encoding="utf-8"))["cells"]
+        for index, cell in enumerate(cells):
+            if "solution" in cell.get("metadata", {}).get("tags", []):
+                source = learner_edition.source_text(cell)
+                ex_id = learner_edition.exercise_id(cell, f"{book.name} cell {index}")
+                yield pytest.param(ex_id, source, id=ex_id)
+
+
+SOLUTIONS = list(solution_cells())
+
+
+def run_cell(source: str) -> str:
+    helpers.start(seed=42, show=False)
+    namespace = {}
+    exec("import numpy as np\nimport tensorflow as tf\nimport keras\nimport matplotlib.pyplot as plt\n"
+         "import helpers\nfrom helpers.exercises import check\n", namespace)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(source, "<exercise cell>", "exec"), namespace)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("ex_id, source", SOLUTIONS)
+def test_solution_passes_its_check(ex_id, source):
+    exercises.RESULTS.pop(ex_id, None)
+    printed = run_cell(source)
+    result = exercises.RESULTS.get(ex_id)
+    assert result is not None, f"the cell did not call check({ex_id!r}, ...)"
+    assert result.passed, result.message
+    assert printed.strip() == str(result)  # one friendly line, nothing else
+
+
+@pytest.mark.parametrize("ex_id, source", SOLUTIONS)
+def test_learner_placeholder_fails_with_the_hint(ex_id, source):
+    hint = exercises.hint(ex_id)
+    learner_source = learner_edition.strip_solution(source, hint, ex_id, ex_id)
+    assert "BEGIN SOLUTION" not in learner_source and "NotImplementedError" in learner_source
+    exercises.RESULTS.pop(ex_id, None)
+    printed = run_cell(learner_source)
+    result = exercises.RESULTS[ex_id]
+    assert result.status == "not done", result.message
+    assert hint in printed and "not done yet" in printed
+
+
+def test_every_lesson_has_two_to_four_exercises():
+    counts = {book.name: 0 for book in LESSONS}
+    for param in SOLUTIONS:
+        ex_id = param.values[0]
+        book = next(b for b in LESSONS if b.name.startswith(ex_id[:2] + "_"))
+        counts[book.name] += 1
+    assert counts and all(2 <= n <= 4 for n in counts.values()), counts
+
+
+def test_every_registered_exercise_appears_in_its_notebook():
+    in_notebooks = {param.values[0] for param in SOLUTIONS}
+    notebook_numbers = {book.name[:2] for book in LESSONS}
+    registered = {ex_id for ex_id in exercises.registry() if ex_id[:2] in notebook_numbers}
+    assert registered == in_notebooks
+
+
+def test_a_wrong_answer_gets_one_friendly_sentence_not_a_traceback():
+    result = exercises.evaluate("01.1", lambda f, x: tf_first_derivative(f, x))
+    assert result.status == "incorrect"
+    assert "first derivative" in result.message
+    crash = exercises.evaluate("02.2", lambda x, y: 1 / 0)
+    assert crash.status == "error" and "ZeroDivisionError" in crash.message and "Hint" in crash.message
+    assert str(crash).count("\n") == 0
+
+
+def tf_first_derivative(f, x):
+    tf = helpers.import_tensorflow_quietly()
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    return tape.gradient(y, x)
+
+
+def test_unknown_exercise_is_a_clear_error():
+    with pytest.raises(ValueError, match="no exercise '99.9'"):
+        exercises.check("99.9", None)
+
+
+def test_markers_and_ids_are_well_formed():
+    for param in SOLUTIONS:
+        source = param.values[1]
+        assert len(re.findall(r"# BEGIN SOLUTION", source)) == len(re.findall(r"# END SOLUTION", source)) >= 1
