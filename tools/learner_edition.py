@@ -107,7 +107,7 @@ def build(src: Path, out: Path, force: bool) -> list[str]:
     planned = {}
     for book in books:
         nb = json.loads(book.read_text(encoding="utf-8"))
-        planned[out / book.name] = json.dumps(learner_notebook(nb, book.name, hints), indent=1, ensure_ascii=False) + "\n"
+        planned[out / book.name] = json.dumps(learner_notebook(nb, book.name, hints), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     clashes = [p for p, text in planned.items() if p.exists() and p.read_text(encoding="utf-8") != text]
     if clashes and not force:
         names = ", ".join(p.name for p in clashes)

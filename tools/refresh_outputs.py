@@ -7,7 +7,8 @@
 Stored outputs are part of the course and nbval compares them with a fresh run, so refresh
 a notebook after every change to it and commit the result. Each notebook runs in the
 course's kernel with notebooks/ as working directory; the time each took is printed.
-Per-cell timing metadata and widget state are not stored (they change every run).
+Per-cell timing metadata and widget state are not stored (they change every run); RISE
+slide metadata is set from the notebook's structure (tools/slides.py).
 """
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import slides  # noqa: E402
+
 KERNEL = "training-loop"
 
 
@@ -35,6 +39,7 @@ def refresh(path: Path) -> float:
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+    slides.apply(nb)  # RISE slide metadata, from the notebook's structure
     nbformat.write(nb, path)
     return elapsed
 

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Give every cell RISE slide metadata, derived from the notebook's structure.
+
+    python3 tools/slides.py notebooks/*.ipynb     (course.py refresh does this for you)
+
+Rules, so an instructor can present any notebook with one idea per slide:
+- a Markdown cell starting with `#` or `##` (title, numbered section) opens a new slide;
+- a `###` heading, or a Markdown cell that follows a code cell (the next idea), opens a sub-slide;
+- other cells continue the current slide;
+- code cells tagged `heavy` (more than a few seconds) or `solution` are skipped: run the
+  notebook before class so their results are there, and keep solutions off the screen.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def slide_type(cell: dict, previous: dict | None) -> str:
+    tags = cell.get("metadata", {}).get("tags", [])
+    source = cell.get("source", "")
+    text = ("".join(source) if isinstance(source, list) else source).lstrip()
+    if cell.get("cell_type") == "markdown":
+        if text.startswith("# ") or text.startswith("## "):
+            return "slide"
+        if text.startswith("### ") or (previous is not None and previous.get("cell_type") == "code"):
+            return "subslide"
+        return "-"
+    if "heavy" in tags or "solution" in tags:
+        return "skip"
+    return "-"
+
+
+def apply(nb: dict) -> bool:
+    """Set ``metadata.slideshow.slide_type`` on every cell; return True if anything changed."""
+    changed, previous = False, None
+    for cell in nb.get("cells", []):
+        wanted = slide_type(cell, previous)
+        meta = cell.setdefault("metadata", {})
+        if meta.get("slideshow", {}).get("slide_type") != wanted:
+            meta["slideshow"] = {"slide_type": wanted}
+            changed = True
+        previous = cell
+    return changed
+
+
+def main(argv: list[str]) -> int:
+    for name in argv:
+        path = Path(name)
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        if apply(nb):
+            path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+            print(f"{path.name}: slide metadata updated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
