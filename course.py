@@ -67,9 +67,13 @@ def setup_digest() -> str:
     return digest.hexdigest()
 
 
-def run(cmd: list[str], **kwargs) -> None:
-    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, **kwargs)
+def run(cmd: list[str], quiet: bool = False) -> None:
+    """Run a set-up step; with quiet=True its output is shown only if it fails."""
+    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE if quiet else None, stderr=subprocess.STDOUT if quiet else None)
     if result.returncode != 0:
+        if quiet and result.stdout:
+            print(result.stdout[-6000:], file=sys.stderr)
         sys.exit(f"[course] this step failed (exit {result.returncode}): {' '.join(map(str, cmd))}")
 
 
@@ -87,11 +91,11 @@ def ensure_environment() -> Path:
         else:
             run([*base, "-m", "venv", VENV])
     say("installing the pinned packages from requirements.txt (a few minutes the first time)")
-    run([python, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--upgrade", "pip"])
-    run([python, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "-r", ROOT / "requirements.txt"])
+    run([python, "-m", "pip", "install", "--disable-pip-version-check", "--upgrade", "pip"], quiet=True)
+    run([python, "-m", "pip", "install", "--disable-pip-version-check", "-r", ROOT / "requirements.txt"], quiet=True)
     say(f"registering the Jupyter kernel '{KERNEL_NAME}' inside {VENV.name}/")
     run([python, "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL_NAME,
-         "--display-name", KERNEL_DISPLAY])
+         "--display-name", KERNEL_DISPLAY], quiet=True)
     stamp.write_text(setup_digest() + "\n")
     say("set-up complete")
     return python
