@@ -1,0 +1,100 @@
+"""The checks of 05_inside_fit accept a right answer and reject the placeholder and plausible wrong ones."""
+import math
+
+import helpers
+
+helpers.start(seed=0, show=False)
+
+import keras  # noqa: E402
+
+from helpers.exercises import evaluate  # noqa: E402
+
+
+# --- 05.1: stop when the loss is below a threshold ---------------------------------------
+class StopWhenLossBelow(keras.callbacks.Callback):
+    def __init__(self, threshold):
+        super().__init__()
+        self.threshold = threshold
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs["loss"] < self.threshold:
+            self.model.stop_training = True
+
+
+class StopsTheCallback(StopWhenLossBelow):  # sets the flag on the wrong object
+    def on_epoch_end(self, epoch, logs=None):
+        if logs["loss"] < self.threshold:
+            self.stop_training = True
+
+
+class StopsAbove(StopWhenLossBelow):  # comparison the wrong way round
+    def on_epoch_end(self, epoch, logs=None):
+        if logs["loss"] > self.threshold:
+            self.model.stop_training = True
+
+
+class NotDone(StopWhenLossBelow):
+    def on_epoch_end(self, epoch, logs=None):
+        raise NotImplementedError("Exercise 05.1: ...")
+
+
+def test_stop_callback():
+    assert evaluate("05.1", StopWhenLossBelow).status == "passed"
+    assert evaluate("05.1", StopsTheCallback).status == "incorrect"
+    assert evaluate("05.1", StopsAbove).status == "incorrect"
+    assert evaluate("05.1", NotDone).status == "not done"
+    assert evaluate("05.1", StopWhenLossBelow(1.0)).status == "incorrect"  # an instance, not the class
+
+
+# --- 05.2: batches per epoch --------------------------------------------------------------
+def batches_per_epoch(n, batch_size=None):
+    batch_size = batch_size or 32
+    count = math.ceil(n / batch_size)
+    return count, n - (count - 1) * batch_size
+
+
+def test_batches_per_epoch():
+    assert evaluate("05.2", batches_per_epoch).status == "passed"
+    wrong = {
+        "floor": lambda n, b=None: (n // (b or 32), b or 32),
+        "remainder": lambda n, b=None: (math.ceil(n / (b or 32)), n % (b or 32)),
+        "default 128": lambda n, b=None: batches_per_epoch(n, b or 128),
+        "one number": lambda n, b=None: math.ceil(n / (b or 32)),
+    }
+    for name, fn in wrong.items():
+        assert evaluate("05.2", fn).status == "incorrect", name
+
+    def not_done(n, batch_size=None):
+        raise NotImplementedError("Exercise 05.2: ...")
+
+    assert evaluate("05.2", not_done).status == "not done"
+
+
+# --- 05.3: count train-batch hooks ----------------------------------------------------------
+class TrainBatchCounter(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.counts = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.counts.append(0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.counts[-1] += 1
+
+
+class NeverResets(TrainBatchCounter):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.counts.append(self.counts[-1] if self.counts else 0)
+
+
+class CountsTestBatches(TrainBatchCounter):
+    def on_test_batch_end(self, batch, logs=None):
+        self.counts[-1] += 1
+
+
+def test_batch_counter():
+    assert evaluate("05.3", TrainBatchCounter).status == "passed"
+    assert evaluate("05.3", NeverResets).status == "incorrect"
+    assert evaluate("05.3", CountsTestBatches).status == "incorrect"
+    assert evaluate("05.3", keras.callbacks.Callback).status == "incorrect"  # no counts at all
