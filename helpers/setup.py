@@ -11,12 +11,18 @@ red output. This module:
   the known start-up notices. A real error at import time is therefore still shown, and
   anything written to stderr afterwards reaches the notebook as usual.
 
-One more line needs the same treatment. With op determinism on, TensorFlow 2.21's tf.data
-rewrite turns Keras's parallel ``map`` into a sequential one and logs, once per process,
-``NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition``
-(an ERROR-level line about an attribute the rewrite copies over; training is unaffected).
-``seed_everything`` triggers that rewrite once, with a three-sample ``fit()`` inside the
-same capture, so the line never reaches a notebook and later errors still do.
+One more line needs a filter for the whole session. With op determinism on, TensorFlow
+2.21's tf.data rewrite turns a parallel ``map`` whose function holds a stateful op (Keras's
+batching of NumPy arrays has one) into a sequential one and logs
+``NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition``:
+an ERROR-level line about an attribute the rewrite copies over, harmless for training and
+rate-limited to about one every five seconds, so it comes back on later ``fit()`` calls.
+After the import, ``import_tensorflow_quietly`` therefore routes fd 2 through a pipe that a
+small thread reads; it drops lines matching ``PERSISTENT_NOISE`` (only that line) and
+forwards everything else, unchanged, at once. (Not on Windows, where pipes cannot be
+polled; there the line can still appear.) The one risk of such a relay is a C++ crash
+that aborts the process before the thread forwards its last message; ipykernel forwards
+fd 2 with the same kind of thread, so inside Jupyter this adds no new risk.
 """
 from __future__ import annotations
 
@@ -45,9 +51,12 @@ _STARTUP_NOISE = [
         r"computation placer already registered",
         r"TF-TRT Warning: Could not find TensorRT",
         r"cuda_(platform|executor|diagnostics)\.cc",
-        r"NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition",
         r"^\s*$",
     )
+]
+# Lines filtered for the whole session (keep this list as short as possible).
+PERSISTENT_NOISE = [
+    re.compile(r"NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition"),
 ]
 
 
@@ -56,7 +65,76 @@ def is_startup_noise(line: str) -> bool:
 
     Introduced in 01_gradient_tape.
     """
-    return any(p.search(line) for p in _STARTUP_NOISE)
+    return any(p.search(line) for p in _STARTUP_NOISE) or is_known_noise(line)
+
+
+def is_known_noise(line: str) -> bool:
+    """True for a line the session-long stderr filter drops (see ``PERSISTENT_NOISE``).
+
+    Introduced in 01_gradient_tape.
+    """
+    return any(p.search(line) for p in PERSISTENT_NOISE)
+
+
+class _StderrFilter:
+    """Relay fd 2 through a pipe, dropping known-noise lines, forwarding the rest at once."""
+
+    def __init__(self) -> None:
+        import select
+        import threading
+
+        self._select = select.select
+        self._target = os.dup(2)
+        read_fd, write_fd = os.pipe()
+        try:
+            sys.stderr.flush()
+        except (AttributeError, ValueError):
+            pass
+        os.dup2(write_fd, 2)
+        os.close(write_fd)
+        self._read = read_fd
+        self._thread = threading.Thread(target=self._pump, name="helpers-stderr-filter", daemon=True)
+        self._thread.start()
+
+    def _forward(self, line: bytes) -> None:
+        if not is_known_noise(line.decode("utf-8", errors="replace")):
+            os.write(self._target, line)
+
+    def _pump(self) -> None:
+        pending = b""
+        while True:
+            ready, _, _ = self._select([self._read], [], [], 0.05 if pending else None)
+            if not ready:  # a partial line waited 50 ms: forward it as it is
+                self._forward(pending)
+                pending = b""
+                continue
+            chunk = os.read(self._read, 65536)
+            if not chunk:
+                if pending:
+                    self._forward(pending)
+                return
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                self._forward(line + b"\n")
+
+    def close(self) -> None:
+        """Put the original stderr back and forward what is still in the pipe."""
+        os.dup2(self._target, 2)  # closes the pipe's last write end: the thread drains and stops
+        self._thread.join(timeout=2.0)
+
+
+_stderr_filter: _StderrFilter | None = None
+
+
+def _install_stderr_filter() -> None:
+    global _stderr_filter
+    if _stderr_filter is not None or os.name == "nt" or os.environ.get("HELPERS_STDERR_FILTER") == "0":
+        return
+    import atexit
+
+    _stderr_filter = _StderrFilter()
+    atexit.register(_stderr_filter.close)
 
 
 @contextlib.contextmanager
@@ -97,27 +175,8 @@ def import_tensorflow_quietly() -> Any:
 
         tf.config.list_physical_devices()  # CUDA probing happens here, still captured
         tf.constant(0.0)  # first eager op: device initialisation
+    _install_stderr_filter()
     return tf
-
-
-_determinism_warmed_up = False
-
-
-def _warm_up_determinism() -> None:
-    """Run the tf.data determinism rewrite once, inside the capture (see the module docstring)."""
-    global _determinism_warmed_up
-    if _determinism_warmed_up:
-        return
-    import keras
-    import numpy as np
-
-    with _start_up_lines_filtered():
-        x = np.zeros((3, 1), dtype="float32")
-        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
-        model.compile(optimizer="sgd", loss="mse")
-        model.fit(x, x, batch_size=2, epochs=1, verbose=0, validation_data=(x, x))
-    keras.backend.clear_session()  # forget the warm-up model: layer names start again at "dense"
-    _determinism_warmed_up = True
 
 
 def seed_everything(seed: int) -> None:
@@ -139,8 +198,6 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)  # Python, NumPy and the TensorFlow global seed together
     tf.config.experimental.enable_op_determinism()
-    _warm_up_determinism()
-    keras.utils.set_random_seed(seed)  # again: the warm-up drew random numbers
 
 
 def versions() -> dict[str, str]:
