@@ -1,0 +1,283 @@
+"""Checks for the exercises of 04_overriding_train_step.
+
+Each checker builds the learner's model class on a tiny problem (a single Dense layer with
+fixed weights, a few dozen examples), runs ``evaluate()`` or ``fit()`` on it and compares the
+result with an answer computed independently with NumPy or a hand-written tape. Every check
+takes a second or two.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import Incorrect, exercise
+
+_N_FEATURES = 5
+_N_CLASSES = 4
+
+
+def _require_model_class(model_class, name: str) -> None:
+    import keras
+
+    if not (isinstance(model_class, type) and issubclass(model_class, keras.Model)):
+        raise Incorrect(
+            f"pass the class itself, check(..., {name}), not an instance or a function; "
+            f"it must subclass keras.Model (got {model_class!r})."
+        )
+
+
+def _tiny_problem(n: int, seed: int, scale: float = 1.0):
+    """Features, integer labels and fixed Dense weights (kernel, bias) for a 4-class problem."""
+    rng = np.random.default_rng(seed)
+    x = (scale * rng.normal(size=(n, _N_FEATURES))).astype("float32")
+    y = rng.integers(0, _N_CLASSES, size=n).astype("int64")
+    kernel = rng.normal(size=(_N_FEATURES, _N_CLASSES)).astype("float32")
+    bias = rng.normal(scale=0.1, size=_N_CLASSES).astype("float32")
+    return x, y, kernel, bias
+
+
+def _build(model_class, kernel, bias, **kwargs):
+    """A one-layer model of the learner's class (functional construction) with the given weights."""
+    import keras
+
+    inputs = keras.Input(shape=(_N_FEATURES,))
+    outputs = keras.layers.Dense(_N_CLASSES)(inputs)
+    model = model_class(inputs, outputs, **kwargs)
+    model.set_weights([kernel, bias])
+    return model
+
+
+def _compile(model, learning_rate: float = 0.0):
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _cross_entropy(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return -np.log(_softmax(logits.astype("float64"))[np.arange(len(y)), y])
+
+
+# --------------------------------------------------------------------------- 04.1
+
+_CONFUSION_BATCH = 16
+
+
+def _confusion_pairs(y, predicted, batch_size):
+    """Two (true, predicted) pairs whose count differs from every plausible wrong count."""
+    matrix = np.zeros((_N_CLASSES, _N_CLASSES), dtype=int)
+    np.add.at(matrix, (y, predicted), 1)
+    last = slice((len(y) - 1) // batch_size * batch_size, len(y))
+    last_matrix = np.zeros_like(matrix)
+    np.add.at(last_matrix, (y[last], predicted[last]), 1)
+    total_wrong = int(matrix.sum() - np.trace(matrix))
+    pairs = []
+    for a in range(_N_CLASSES):
+        for b in range(_N_CLASSES):
+            count = matrix[a, b]
+            wrong_of_a = matrix[a].sum() - matrix[a, a]
+            if a == b or count == 0:
+                continue
+            if count in (matrix[b, a], wrong_of_a, total_wrong, last_matrix[a, b], matrix[:, b].sum() - matrix[b, b]):
+                continue
+            pairs.append((a, b))
+    if len(pairs) < 2:  # the data are fixed, so this only happens if the checker itself is broken
+        raise RuntimeError("checker 04.1: the fixed test data give no usable (true, predicted) pair")
+    return [pairs[0], pairs[-1]], matrix, last_matrix, total_wrong
+
+
+@exercise(
+    "04.1",
+    title="A test_step that counts one confusion",
+    hint=(
+        "Start from section 4's test_step; before returning self.get_metrics_result(), call "
+        "self.confusions.update_state(...) with a 1 for every example whose label is "
+        "self.true_class and whose argmax prediction is self.predicted_class (0 otherwise)."
+    ),
+)
+def _check_confusion(model_class):
+    import keras
+
+    _require_model_class(model_class, "ConfusionModel")
+    x, y, kernel, bias = _tiny_problem(96, seed=4)
+    predicted = np.argmax(x @ kernel + bias, axis=-1)
+    pairs, matrix, last_matrix, total_wrong = _confusion_pairs(y, predicted, _CONFUSION_BATCH)
+
+    reference = _compile(_build(keras.Model, kernel, bias))
+    expected_logs = reference.evaluate(x, y, batch_size=_CONFUSION_BATCH, return_dict=True, verbose=0)
+
+    for true_class, predicted_class in pairs:
+        model = _compile(_build(model_class, kernel, bias, true_class=true_class, predicted_class=predicted_class))
+        expected = int(matrix[true_class, predicted_class])
+        for attempt in range(2):  # twice: evaluate() must start from zero each time
+            logs = model.evaluate(x, y, batch_size=_CONFUSION_BATCH, return_dict=True, verbose=0)
+            if "confusions" not in logs:
+                raise Incorrect(
+                    f"evaluate() returned {sorted(logs)} but no 'confusions': update self.confusions in "
+                    "test_step and return self.get_metrics_result()."
+                )
+            got = float(logs["confusions"])
+            where = f"true class {true_class} predicted as {predicted_class}"
+            if abs(got - expected) > 1e-6:
+                if attempt == 1 and abs(got - 2 * expected) < 1e-6:
+                    raise Incorrect(
+                        "the count doubled on the second evaluate(): your metric is not reset. Keep it as "
+                        "an attribute of the model (self.confusions), so it is in model.metrics."
+                    )
+                if abs(got - matrix[predicted_class, true_class]) < 1e-6:
+                    raise Incorrect(f"for {where} you counted the swapped pair (true {predicted_class} "
+                                    f"predicted as {true_class}).")
+                if abs(got - (matrix[true_class].sum() - matrix[true_class, true_class])) < 1e-6:
+                    raise Incorrect(f"for {where} you counted every mistake on class {true_class}, "
+                                    f"not only those predicted as {predicted_class}.")
+                if abs(got - total_wrong) < 1e-6:
+                    raise Incorrect("you counted every misclassified example; count only one (true, predicted) pair.")
+                if abs(got - last_matrix[true_class, predicted_class]) < 1e-6:
+                    raise Incorrect("you reported the last batch only: add each batch's count with "
+                                    "self.confusions.update_state(...), which accumulates.")
+                raise Incorrect(f"for {where} there are {expected} such examples in the check data, "
+                                f"your test_step reported {got:g}.")
+            for name in ("loss", "accuracy"):
+                if name not in logs or not np.isclose(float(logs[name]), expected_logs[name], rtol=1e-5, atol=1e-6):
+                    shown = f"{float(logs[name]):.4f}" if name in logs else "nothing"
+                    raise Incorrect(
+                        f"'{name}' should still be what the built-in test_step reports "
+                        f"({expected_logs[name]:.4f}), yours gave {shown}: update the 'loss' metric "
+                        "with the loss and 'compile_metrics' with (y, y_pred)."
+                    )
+    return "your test_step counts that confusion exactly, batch after batch, and keeps loss and accuracy right."
+
+
+# --------------------------------------------------------------------------- 04.2
+
+_MISTAKE_LR = 0.5
+_MISTAKE_BATCH = 8
+
+
+def _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, sample_weight):
+    """One epoch of SGD by hand: per-example weights from the current predictions."""
+    import tensorflow as tf
+
+    w = tf.Variable(kernel)
+    b = tf.Variable(bias)
+    batch_losses = []
+    for start in range(0, len(x), _MISTAKE_BATCH):
+        xb = tf.constant(x[start:start + _MISTAKE_BATCH])
+        yb = tf.constant(y[start:start + _MISTAKE_BATCH])
+        with tf.GradientTape() as tape:
+            logits = tf.matmul(xb, w) + b
+            wrong = tf.not_equal(tf.argmax(logits, axis=-1), yb)
+            weights = tf.where(wrong, mistake_weight, 1.0)
+            if sample_weight is not None:
+                weights = weights * sample_weight[start:start + _MISTAKE_BATCH]
+            per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=logits)
+            loss = tf.reduce_sum(weights * per_example) / tf.cast(tf.shape(xb)[0], tf.float32)
+        grad_w, grad_b = tape.gradient(loss, [w, b])
+        w.assign_sub(_MISTAKE_LR * grad_w)
+        b.assign_sub(_MISTAKE_LR * grad_b)
+        batch_losses.append(float(loss))
+    return [w.numpy(), b.numpy()], float(np.mean(batch_losses))
+
+
+@exercise(
+    "04.2",
+    title="A train_step that learns more from its mistakes",
+    hint=(
+        "Start from section 2's train_step. Inside the tape, build per-example weights with "
+        "tf.where(argmax of y_pred != y, self.mistake_weight, 1.0), multiply them by sample_weight "
+        "when it is not None, and pass them to self.compute_loss(..., sample_weight=...)."
+    ),
+)
+def _check_mistake_weighted(model_class):
+    _require_model_class(model_class, "MistakeWeightedModel")
+    x, y, kernel, bias = _tiny_problem(48, seed=2)
+    data_weights = np.random.default_rng(3).uniform(0.2, 2.0, size=len(x)).astype("float32")
+    cases = [(3.0, None, "without sample weights"), (2.0, data_weights, "with sample weights from fit()")]
+    for mistake_weight, sample_weight, label in cases:
+        expected_weights, expected_loss = _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, sample_weight)
+        model = _compile(_build(model_class, kernel, bias, mistake_weight=mistake_weight), learning_rate=_MISTAKE_LR)
+        history = model.fit(x, y, sample_weight=sample_weight, batch_size=_MISTAKE_BATCH, epochs=1,
+                            shuffle=False, verbose=0)
+        got_weights = model.get_weights()
+        close = all(np.allclose(g, e, rtol=1e-4, atol=1e-5) for g, e in zip(got_weights, expected_weights))
+        if not close:
+            unweighted, _ = _mistake_weighted_reference(x, y, kernel, bias, 1.0, sample_weight)
+            if all(np.allclose(g, e, rtol=1e-4, atol=1e-5) for g, e in zip(got_weights, unweighted)):
+                raise Incorrect(f"{label}, the weights moved as if no example were weighted: pass your "
+                                "weights to compute_loss(..., sample_weight=...).")
+            if sample_weight is not None:
+                ignored, _ = _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, None)
+                if all(np.allclose(g, e, rtol=1e-4, atol=1e-5) for g, e in zip(got_weights, ignored)):
+                    raise Incorrect("the sample weights given to fit() were dropped: multiply your weights "
+                                    "by sample_weight when it is not None.")
+            raise Incorrect(f"{label}, after one epoch the weights differ from one-epoch SGD where "
+                            f"misclassified examples count {mistake_weight:g} times and the others once.")
+        reported = history.history.get("loss", [None])[0]
+        if reported is None or not np.isclose(reported, expected_loss, rtol=1e-4, atol=1e-5):
+            shown = "nothing" if reported is None else f"{reported:.4f}"
+            raise Incorrect(f"{label}, history['loss'] should be the weighted loss ({expected_loss:.4f}), "
+                            f"yours is {shown}: update the 'loss' metric with what compute_loss returned.")
+    return "misclassified examples now pull harder on the weights, and sample weights from fit() still count."
+
+
+# --------------------------------------------------------------------------- 04.3
+
+_CONFIDENCE_BATCH = 8
+
+
+@exercise(
+    "04.3",
+    title="A confidence metric that fit() resets",
+    hint=(
+        "In __init__, assign a keras.metrics.Mean(name='confidence') to self.confidence (an "
+        "attribute, so Keras lists it in self.metrics); in train_step, update it with each "
+        "example's largest softmax probability (tf.nn.softmax, then tf.reduce_max over the classes)."
+    ),
+)
+def _check_confidence(model_class):
+    _require_model_class(model_class, "ConfidenceModel")
+    x_a, y_a, kernel, bias = _tiny_problem(32, seed=5)
+    x_b, y_b, _, _ = _tiny_problem(32, seed=6, scale=3.0)  # larger inputs: more confident predictions
+    model = _compile(_build(model_class, kernel, bias))  # learning rate 0: the weights stay fixed
+    names = [m.name for m in model.metrics]
+    if "confidence" not in names:
+        raise Incorrect(f"model.metrics has {names} but no 'confidence': create the Mean in __init__ "
+                        "as an attribute of the model.")
+    seen = []
+    for x, y, label in ((x_a, y_a, "first"), (x_b, y_b, "second")):
+        logits = x @ kernel + bias
+        expected = float(np.mean(_softmax(logits.astype("float64")).max(axis=-1)))
+        expected_loss = float(np.mean(_cross_entropy(logits, y)))
+        history = model.fit(x, y, batch_size=_CONFIDENCE_BATCH, epochs=1, shuffle=False, verbose=0)
+        got = history.history.get("confidence", [None])[0]
+        if got is None:
+            raise Incorrect(f"history has {sorted(history.history)} but no 'confidence': return "
+                            "self.get_metrics_result() after updating the metric.")
+        if not np.isclose(got, expected, rtol=1e-5, atol=1e-6):
+            if seen and np.isclose(got, np.mean(seen + [expected]), rtol=1e-5, atol=1e-6):
+                raise Incorrect("the second fit() reported the mean over both data sets: your metric is "
+                                "not reset between epochs, so it is not in model.metrics.")
+            last = slice(len(x) - _CONFIDENCE_BATCH, len(x))
+            last_mean = float(np.mean(_softmax(logits[last].astype("float64")).max(axis=-1)))
+            if np.isclose(got, last_mean, rtol=1e-5, atol=1e-6):
+                raise Incorrect("you reported the last batch only: let the Mean accumulate over the epoch "
+                                "(fit() resets it for you).")
+            max_logit = float(np.mean(logits.max(axis=-1)))
+            if np.isclose(got, max_logit, rtol=1e-5, atol=1e-6):
+                raise Incorrect("that is the mean largest logit: apply tf.nn.softmax to y_pred first.")
+            raise Incorrect(f"on the {label} data set the mean confidence is {expected:.4f}, "
+                            f"your metric gave {got:.4f}.")
+        reported_loss = history.history.get("loss", [None])[0]
+        if reported_loss is None or not np.isclose(reported_loss, expected_loss, rtol=1e-4, atol=1e-5):
+            raise Incorrect("history['loss'] is no longer the training loss: keep updating the 'loss' metric.")
+        seen.append(expected)
+    return "your confidence metric is listed in model.metrics, so fit() starts it from zero every epoch."

@@ -1,0 +1,202 @@
+"""The checkers of 04_overriding_train_step accept the solutions and reject plausible wrong answers."""
+import pytest
+
+import helpers
+
+helpers.start(seed=42, show=False)
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from helpers.exercises import evaluate  # noqa: E402
+
+
+def _update_loss_and_metrics(model, loss, x, y, y_pred, sample_weight):
+    for metric in model.metrics:
+        if metric.name == "loss":
+            metric.update_state(loss, sample_weight=tf.shape(x)[0])
+        elif metric.name == "compile_metrics":
+            metric.update_state(y, y_pred, sample_weight=sample_weight)
+
+
+# --------------------------------------------------------------------------- 04.1
+
+def _confusion_model(count, reset_ok=True):
+    """A ConfusionModel whose test_step adds count(y, predicted, model) to the confusions."""
+    outside = keras.metrics.Sum(name="confusions")
+
+    class ConfusionModel(keras.Model):
+        def __init__(self, *args, true_class=4, predicted_class=9, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.true_class = true_class
+            self.predicted_class = predicted_class
+            if reset_ok:
+                self.confusions = keras.metrics.Sum(name="confusions")
+
+        def test_step(self, data):
+            x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+            _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight)
+            predicted = tf.argmax(y_pred, axis=-1)
+            y = tf.cast(y, predicted.dtype)
+            metric = self.confusions if reset_ok else outside
+            metric.update_state(count(y, predicted, self))
+            logs = self.get_metrics_result()
+            logs["confusions"] = metric.result()
+            return logs
+
+    return ConfusionModel
+
+
+def _pair(y, predicted, model):
+    hits = tf.logical_and(tf.equal(y, model.true_class), tf.equal(predicted, model.predicted_class))
+    return tf.cast(hits, tf.float32)
+
+
+def test_confusion_solution_passes():
+    assert evaluate("04.1", _confusion_model(_pair)).status == "passed"
+
+
+@pytest.mark.parametrize(
+    "count, reset_ok",
+    [
+        (lambda y, p, m: tf.cast(tf.logical_and(tf.equal(y, m.predicted_class), tf.equal(p, m.true_class)), tf.float32), True),
+        (lambda y, p, m: tf.cast(tf.not_equal(y, p), tf.float32), True),
+        (lambda y, p, m: tf.cast(tf.logical_and(tf.equal(y, m.true_class), tf.not_equal(p, y)), tf.float32), True),
+        (_pair, False),
+    ],
+    ids=["swapped", "all-mistakes", "all-mistakes-of-class", "not-reset"],
+)
+def test_confusion_wrong_answers_rejected(count, reset_ok):
+    result = evaluate("04.1", _confusion_model(count, reset_ok))
+    assert result.status == "incorrect", result.message
+
+
+def test_confusion_placeholder_is_not_done():
+    class ConfusionModel(keras.Model):
+        def __init__(self, *args, true_class=4, predicted_class=9, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.true_class, self.predicted_class = true_class, predicted_class
+            self.confusions = keras.metrics.Sum(name="confusions")
+
+        def test_step(self, data):
+            raise NotImplementedError("Exercise 04.1")
+
+    assert evaluate("04.1", ConfusionModel).status == "not done"
+
+
+def test_confusion_rejects_an_instance():
+    assert evaluate("04.1", "ConfusionModel").status == "incorrect"
+
+
+# --------------------------------------------------------------------------- 04.2
+
+def _mistake_model(weighting):
+    class MistakeWeightedModel(keras.Model):
+        def __init__(self, *args, mistake_weight=2.0, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.mistake_weight = mistake_weight
+
+        def train_step(self, data):
+            x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                weights = weighting(self, y, y_pred, sample_weight)
+                loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weights, training=True)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(grads, self.trainable_variables)
+            _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight)
+            return self.get_metrics_result()
+
+    return MistakeWeightedModel
+
+
+def _wrong(y, y_pred):
+    return tf.not_equal(tf.argmax(y_pred, axis=-1), tf.cast(y, tf.int64))
+
+
+def _right_weights(model, y, y_pred, sample_weight):
+    weights = tf.where(_wrong(y, y_pred), model.mistake_weight, 1.0)
+    return weights if sample_weight is None else weights * sample_weight
+
+
+def test_mistake_solution_passes():
+    assert evaluate("04.2", _mistake_model(_right_weights)).status == "passed"
+
+
+@pytest.mark.parametrize(
+    "weighting",
+    [
+        lambda m, y, p, sw: sw,
+        lambda m, y, p, sw: tf.where(_wrong(y, p), m.mistake_weight, 1.0),
+        lambda m, y, p, sw: _right_weights(m, y, p, sw) if sw is None else tf.where(_wrong(y, p), 1.0, m.mistake_weight) * sw,
+        lambda m, y, p, sw: tf.where(_wrong(y, p), 1.0, m.mistake_weight) if sw is None else _right_weights(m, y, p, sw),
+        lambda m, y, p, sw: (lambda w: w / tf.reduce_mean(w))(_right_weights(m, y, p, sw)),
+    ],
+    ids=["unweighted", "drops-sample-weight", "inverted-with-sw", "inverted", "normalised"],
+)
+def test_mistake_wrong_answers_rejected(weighting):
+    result = evaluate("04.2", _mistake_model(weighting))
+    assert result.status == "incorrect", result.message
+
+
+# --------------------------------------------------------------------------- 04.3
+
+def _confidence_model(confidence_of, listed=True):
+    outside = keras.metrics.Mean(name="confidence")
+
+    class ConfidenceModel(keras.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if listed:
+                self.confidence = keras.metrics.Mean(name="confidence")
+
+        def train_step(self, data):
+            x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(grads, self.trainable_variables)
+            _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight)
+            metric = self.confidence if listed else outside
+            metric.update_state(confidence_of(y_pred))
+            logs = self.get_metrics_result()
+            logs["confidence"] = metric.result()
+            return logs
+
+    return ConfidenceModel
+
+
+def _max_probability(y_pred):
+    return tf.reduce_max(tf.nn.softmax(y_pred, axis=-1), axis=-1)
+
+
+def test_confidence_solution_passes():
+    assert evaluate("04.3", _confidence_model(_max_probability)).status == "passed"
+
+
+@pytest.mark.parametrize(
+    "confidence_of",
+    [lambda p: tf.reduce_max(p, axis=-1), lambda p: tf.reduce_min(tf.nn.softmax(p, axis=-1), axis=-1)],
+    ids=["logits", "min-probability"],
+)
+def test_confidence_wrong_answers_rejected(confidence_of):
+    result = evaluate("04.3", _confidence_model(confidence_of))
+    assert result.status == "incorrect", result.message
+
+
+def test_confidence_unlisted_metric_rejected():
+    result = evaluate("04.3", _confidence_model(_max_probability, listed=False))
+    assert result.status == "incorrect"
+    assert "model.metrics" in result.message
+
+
+def test_confidence_placeholder_is_not_done():
+    class ConfidenceModel(keras.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            raise NotImplementedError("Exercise 04.3")
+
+    assert evaluate("04.3", ConfidenceModel).status == "not done"
