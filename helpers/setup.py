@@ -127,6 +127,30 @@ class _StderrFilter:
 _stderr_filter: _StderrFilter | None = None
 
 
+class _KerasRetracingFilter:
+    """Drop TensorFlow's retracing warning when it is about Keras's own step function.
+
+    Keras builds a new ``tf.function`` for every model it trains; TensorFlow's retracing
+    detector counts them together, so several short ``fit()`` calls in a row (exercise
+    checks, re-run cells) warn "5 out of the last 8 calls to <function
+    TensorFlowTrainer._make_function...> triggered tf.function retracing". Nothing is wrong
+    and the learner cannot act on it. Retracing warnings about the learner's own functions
+    (notebook 03 teaches them) pass through.
+    """
+
+    def filter(self, record) -> bool:
+        message = record.getMessage()
+        return not ("triggered tf.function retracing" in message and "TensorFlowTrainer." in message)
+
+
+def _install_log_filter() -> None:
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _KerasRetracingFilter) for f in logger.filters):
+        logger.addFilter(_KerasRetracingFilter())
+
+
 def _install_stderr_filter() -> None:
     global _stderr_filter
     if _stderr_filter is not None or os.name == "nt" or os.environ.get("HELPERS_STDERR_FILTER") == "0":
@@ -176,6 +200,7 @@ def import_tensorflow_quietly() -> Any:
         tf.config.list_physical_devices()  # CUDA probing happens here, still captured
         tf.constant(0.0)  # first eager op: device initialisation
     _install_stderr_filter()
+    _install_log_filter()
     return tf
 
 

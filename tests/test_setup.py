@@ -145,3 +145,23 @@ def test_fits_on_arrays_far_apart_stay_silent():
         model.fit(x, x[:, :1], batch_size=32, verbose=0, shuffle=True)
     """)
     assert "use_unbounded_threadpool" in control.stderr  # the line is real: without the filter it shows
+
+
+def test_retracing_warnings_about_keras_internals_are_dropped_but_yours_are_not():
+    result = run_python("""
+        import helpers
+        helpers.start(seed=1, show=False)
+        import numpy as np, keras, tensorflow as tf
+        x = np.ones((8, 3), "float32")
+        for _ in range(8):  # many tiny fits: Keras makes a new step function each time
+            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+            model.compile(optimizer="sgd", loss="mse")
+            model.fit(x, x[:, :1], batch_size=8, verbose=0)
+        for n in range(1, 9):  # your own function, retraced for every new Python value
+            @tf.function
+            def square(v):
+                return v * v
+            square(tf.ones((n,)))
+    """)
+    assert "TensorFlowTrainer" not in result.stderr
+    assert "triggered tf.function retracing" in result.stderr and "square" in result.stderr
