@@ -1,0 +1,162 @@
+"""Checks for the exercises of 03_custom_training_loop."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import Incorrect, exercise
+
+
+def _as_float(value, what: str) -> float:
+    try:
+        number = float(np.asarray(value))
+    except (TypeError, ValueError):
+        raise Incorrect(f"{what} should be a single number, you returned {value!r}.") from None
+    return number
+
+
+def _reference_top_k(labels: np.ndarray, logits: np.ndarray, k: int) -> float:
+    top = np.argsort(-logits, axis=1)[:, :k]
+    return float(np.mean(np.any(top == labels[:, None], axis=1)))
+
+
+@exercise(
+    "03.1",
+    title="Top-k accuracy from logits",
+    hint="tf.math.in_top_k(targets, predictions, k) says, per example, whether the label is among the k "
+    "largest logits; cast to float32 and take the mean.",
+)
+def _check_top_k(top_k_accuracy):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(300, 10)).astype("float32")
+    labels = rng.integers(0, 10, size=300)
+    # make some examples right at rank 1, 2, 3 and 4, so every k is told apart
+    order = np.argsort(-logits, axis=1)
+    labels[:40] = order[:40, 0]
+    labels[40:80] = order[40:80, 1]
+    labels[80:120] = order[80:120, 2]
+    labels[120:160] = order[120:160, 3]
+    for k in (3, 1, 5):
+        for as_tensor in (False, True):
+            args = (tf.constant(labels), tf.constant(logits)) if as_tensor else (labels, logits)
+            got = _as_float(top_k_accuracy(*args, k=k), f"top_k_accuracy(labels, logits, k={k})")
+            want = _reference_top_k(labels, logits, k)
+            if abs(got - want) > 1e-6:
+                kind = "tensors" if as_tensor else "NumPy arrays"
+                raise Incorrect(
+                    f"With k={k} on 300 examples ({kind}) the top-{k} accuracy is {want:.4f}, you returned {got:.4f}."
+                )
+    ranks_1_to_4 = [0, 40, 80, 120]  # top-1 0.25, top-3 0.75, top-5 1.0
+    got = _as_float(top_k_accuracy(labels[ranks_1_to_4], logits[ranks_1_to_4]), "top_k_accuracy(labels, logits)")
+    if abs(got - 0.75) > 1e-6:
+        raise Incorrect("Called without k, top_k_accuracy should use k=3.")
+    import keras
+
+    metric = keras.metrics.SparseTopKCategoricalAccuracy(k=3)
+    metric.update_state(labels, logits)
+    return (f"your top-3 accuracy agrees with keras.metrics.SparseTopKCategoricalAccuracy(k=3) "
+            f"({float(metric.result()):.4f} on the test case).")
+
+
+def _tiny_problem(seed: int):
+    import keras
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(16, 4)).astype("float32")
+    y = rng.integers(0, 3, size=16)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="tanh"), keras.layers.Dense(3)])
+    model.set_weights([rng.normal(scale=2.0, size=w.shape).astype("float32") for w in model.get_weights()])
+    return model, x, y
+
+
+@exercise(
+    "03.2",
+    title="A train step that clips gradients by their global norm",
+    hint="global_norm = sqrt(sum of tf.reduce_sum(g**2) over all gradients); multiply every gradient by "
+    "clip_norm / max(global_norm, clip_norm); apply; return (loss, global_norm).",
+)
+def _check_clipping(clipped_train_step):
+    import keras
+    import tensorflow as tf
+
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for clip_norm, active in ((0.5, True), (1e6, False)):
+        model, x, y = _tiny_problem(seed=7)
+        reference, _, _ = _tiny_problem(seed=7)
+        with tf.GradientTape() as tape:
+            want_loss = loss_fn(y, reference(x, training=True))
+        grads = tape.gradient(want_loss, reference.trainable_variables)
+        want_norm = float(np.sqrt(sum(np.sum(g.numpy().astype("float64") ** 2) for g in grads)))
+        scale = clip_norm / max(want_norm, clip_norm)
+        want_weights = [v.numpy() - 0.1 * scale * g.numpy() for v, g in zip(reference.trainable_variables, grads)]
+        before = [v.numpy().copy() for v in model.trainable_variables]
+
+        result = clipped_train_step(model, keras.optimizers.SGD(learning_rate=0.1), loss_fn, x, y, clip_norm)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise Incorrect(f"clipped_train_step should return a pair (loss, global_norm), it returned {result!r}.")
+        loss = _as_float(result[0], "the loss")
+        norm = _as_float(result[1], "the global norm")
+        if abs(loss - float(want_loss)) > 1e-4 * max(1.0, abs(float(want_loss))):
+            raise Incorrect(f"The loss on the test batch is {float(want_loss):.5f}, you returned {loss:.5f}.")
+        if abs(norm - want_norm) > 1e-4 * want_norm:
+            if active and abs(norm - clip_norm) < 1e-4:
+                raise Incorrect("You returned the norm after clipping; return the global norm before clipping "
+                                "(it tells you how often clipping kicks in).")
+            raise Incorrect(f"The global norm of the gradients is {want_norm:.5f}, you returned {norm:.5f}.")
+        after = [v.numpy() for v in model.trainable_variables]
+        if all(np.allclose(a, b) for a, b in zip(after, before)):
+            raise Incorrect("The model's weights did not change: apply the clipped gradients with the optimizer.")
+        if not all(np.allclose(a, w, rtol=1e-4, atol=1e-5) for a, w in zip(after, want_weights)):
+            unclipped = [b - 0.1 * g.numpy() for b, g in zip(before, grads)]
+            if active and all(np.allclose(a, u, rtol=1e-4, atol=1e-5) for a, u in zip(after, unclipped)):
+                raise Incorrect(f"With clip_norm={clip_norm} and a global norm of {want_norm:.3f} the gradients must "
+                                "be scaled down before they are applied; yours were applied unclipped.")
+            raise Incorrect(
+                f"With clip_norm={clip_norm} the weights after one SGD step are not what clipping by the global norm "
+                "gives: scale all gradients by the same factor clip_norm / max(global_norm, clip_norm) "
+                "(clipping each tensor by its own norm is a different rule)."
+            )
+    return "the step clips by the global norm, applies the clipped gradients and reports the norm before clipping."
+
+
+@exercise(
+    "03.3",
+    title="The true mean loss of an epoch",
+    hint="Weight each batch's mean loss by its batch size: sum(loss_i * n_i) / sum(n_i). Raise ValueError "
+    "when the lists are empty or of different lengths.",
+)
+def _check_epoch_mean(epoch_mean_loss):
+    cases = [
+        ([1.0, 2.0, 3.0], [32, 32, 16], 1.8),  # a short last batch: the plain mean would say 2.0
+        ([0.5, 0.25], [10, 10], 0.375),
+        ([0.7], [5], 0.7),
+        ([2.0, 0.0, 1.0, 4.0], [32, 32, 32, 2], 104.0 / 98.0),
+    ]
+    for losses, sizes, want in cases:
+        got = _as_float(epoch_mean_loss(list(losses), list(sizes)), "epoch_mean_loss(...)")
+        if abs(got - want) > 1e-6:
+            if abs(got - float(np.mean(losses))) < 1e-6:
+                raise Incorrect(f"For losses {losses} and batch sizes {sizes} you returned the plain mean of the "
+                                f"batch losses ({got:.4f}); weighted by batch size it is {want:.4f}.")
+            if abs(got - losses[-1]) < 1e-6:
+                raise Incorrect(f"You returned the last batch's loss ({got:.4f}); the epoch's mean is {want:.4f}.")
+            raise Incorrect(f"For losses {losses} and batch sizes {sizes} the epoch's mean loss is {want:.4f}, "
+                            f"you returned {got:.4f}.")
+    rng = np.random.default_rng(0)
+    per_example = rng.exponential(size=1000)
+    sizes = [32] * 31 + [8]
+    starts = np.cumsum([0] + sizes[:-1])
+    batch_means = [float(per_example[s:s + n].mean()) for s, n in zip(starts, sizes)]
+    got = _as_float(epoch_mean_loss(np.array(batch_means), np.array(sizes)), "epoch_mean_loss(...)")
+    if abs(got - per_example.mean()) > 1e-6:
+        raise Incorrect("Given NumPy arrays, the result should still be the mean over all 1000 examples "
+                        f"({per_example.mean():.4f}); you returned {got:.4f}.")
+    for bad in (([], []), ([1.0, 2.0], [32])):
+        try:
+            epoch_mean_loss(*bad)
+        except ValueError:
+            continue
+        raise Incorrect(f"epoch_mean_loss{bad} should raise ValueError: there is no mean of nothing, and every "
+                        "batch loss needs its batch size.")
+    return "that is the mean over every example of the epoch, exactly what keras.metrics.Mean with sample weights gives."

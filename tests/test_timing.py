@@ -1,0 +1,85 @@
+"""Tests for helpers.timing: steps per second with the warm-up left out."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from helpers.timing import steps_per_second
+
+
+def test_rate_of_a_step_of_known_duration():
+    rate = steps_per_second(lambda batch: time.sleep(0.01), list(range(12)), warmup=2)
+    # 10 ms per step is at most 100 steps/s; sleep overshoots a little (more on a busy machine)
+    assert 30 < rate <= 100.5
+
+
+def test_warmup_steps_are_not_timed():
+    calls = []
+
+    def step(batch):
+        calls.append(batch)
+        time.sleep(0.5 if len(calls) == 1 else 0.005)  # a slow first call, like tracing
+
+    with_warmup = steps_per_second(step, list(range(11)), warmup=1)
+    calls.clear()
+    without_warmup = steps_per_second(step, list(range(11)), warmup=0)
+    assert with_warmup > 50  # 10 steps of 5 ms: about 200 steps/s
+    assert without_warmup < 20.5  # 11 steps, one of them 500 ms
+    assert with_warmup > 2.4 * without_warmup
+
+
+def test_every_batch_is_passed_and_repeats_time_the_rest_again():
+    seen = []
+    rate = steps_per_second(lambda x, y: seen.append((x, y)), [(1, "a"), (2, "b"), (3, "c")], warmup=1, repeats=3)
+    assert rate > 0
+    # tuples are unpacked into arguments; the warm-up runs once, the timed part three times
+    assert seen == [(1, "a")] + [(2, "b"), (3, "c")] * 3
+
+
+def test_best_of_repeats_is_reported():
+    durations = iter([0.0, 0.05, 0.05, 0.01, 0.01])  # warm-up, then a slow run and a fast run
+
+    def step(batch):
+        time.sleep(next(durations))
+
+    rate = steps_per_second(step, [0, 1, 2], warmup=1, repeats=2)
+    assert 40 < rate <= 100.5  # the fast run, 2 steps of 10 ms; the slow run is at most 20 steps/s
+
+
+def test_with_real_tensorflow_steps():
+    tf = pytest.importorskip("tensorflow")
+    w = tf.Variable(tf.ones((64, 64)))
+
+    def step(x, y):
+        w.assign_sub(0.0001 * tf.matmul(x, x, transpose_a=True) @ w + 0.0 * tf.reduce_sum(y))
+        return tf.reduce_sum(w)
+
+    batches = [(tf.ones((8, 64)), tf.eye(64)) for _ in range(30)]
+    compiled = tf.function(step)
+    eager_rate = steps_per_second(step, batches, warmup=3)
+    graph_rate = steps_per_second(compiled, batches, warmup=3)
+    assert eager_rate > 0 and graph_rate > 0
+    assert compiled.experimental_get_tracing_count() == 1  # the warm-up traced it, the timed steps reused it
+    assert np.isfinite(w.numpy()).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"step_fn": None}, "step_fn must be a function"),
+        ({"batches": iter([1, 2, 3])}, "batches must be a list"),
+        ({"batches": "abc"}, "batches must be a list"),
+        ({"batches": [1, 2, 3], "warmup": 3}, "leaves none to time"),
+        ({"batches": [], "warmup": 0}, "leaves none to time"),
+        ({"warmup": -1}, "warmup must be an integer"),
+        ({"warmup": 1.5}, "warmup must be an integer"),
+        ({"repeats": 0}, "repeats must be an integer"),
+        ({"repeats": True}, "repeats must be an integer"),
+    ],
+)
+def test_inputs_are_validated(kwargs, match):
+    arguments = {"step_fn": lambda b: None, "batches": list(range(10)), "warmup": 2, "repeats": 1} | kwargs
+    with pytest.raises(ValueError, match=match):
+        steps_per_second(**arguments)
