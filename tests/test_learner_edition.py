@@ -110,8 +110,8 @@ def test_learner_runs_a_notebook_and_sees_helpful_placeholders(edition):
     nb = nbformat.read(edition / "01_gradient_tape.ipynb", as_version=4)
     NotebookClient(nb, kernel_name="python3", timeout=300,
                    resources={"metadata": {"path": str(SOURCE)}}).execute()
-    messages = ["".join(o.get("text", "")) for c in nb.cells if "exercise" in c.metadata.get("tags", [])
-                for o in c.outputs]
+    messages = ["".join(o.get("text", "") for o in c.outputs)  # one message per exercise cell
+                for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
     assert len(messages) == 3
     for message in messages:
         assert "not done yet" in message and "Hint:" in message
