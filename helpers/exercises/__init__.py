@@ -28,6 +28,16 @@ from dataclasses import dataclass
 __all__ = ["CheckResult", "Incorrect", "check", "evaluate", "exercise", "hint", "registry"]
 
 
+def tensorflow():
+    """TensorFlow, started quietly: for checkers, which may run before any notebook cell did.
+
+    Introduced in 01_gradient_tape.
+    """
+    from ..setup import import_tensorflow_quietly
+
+    return import_tensorflow_quietly()
+
+
 class Incorrect(Exception):
     """Raised inside a checker with one sentence saying what is wrong (shown to the learner)."""
 
