@@ -69,3 +69,12 @@ def test_the_first_code_cell_is_the_standard_setup(book):
     assert first.startswith("import helpers\nhelpers.start(seed=")
     for name in ("import numpy as np", "import tensorflow as tf", "import keras", "from helpers.exercises import check"):
         assert name in first, f"{book.name}: the setup cell lacks {name!r}"
+
+
+def test_every_helper_module_is_reachable_as_an_attribute():
+    import pkgutil
+
+    modules = {m.name for m in pkgutil.iter_modules(helpers.__path__) if not m.name.startswith("_")}
+    assert modules <= helpers._SUBMODULES, f"add {sorted(modules - helpers._SUBMODULES)} to helpers._SUBMODULES"
+    for name in modules:
+        assert getattr(helpers, name).__name__ == f"helpers.{name}"
