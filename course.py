@@ -112,8 +112,12 @@ def course_env() -> dict[str, str]:
 def cmd_lab(args: list[str]) -> int:
     python = ensure_environment()
     start = "notebooks/00_index.ipynb" if (ROOT / "notebooks/00_index.ipynb").exists() else "notebooks"
+    extra = []
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
+        extra.append("--allow-root")  # containers often run as root; JupyterLab refuses to start without it
+        say("running as root (a container?): passing --allow-root to JupyterLab")
     say(f"opening JupyterLab at {start} (stop it with Ctrl-C)")
-    return subprocess.call([str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", start, *args],
+    return subprocess.call([str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", *extra, start, *args],
                            cwd=ROOT, env=course_env())
 
 
