@@ -17,7 +17,7 @@ from .setup import import_tensorflow_quietly, is_known_noise, is_startup_noise, 
 __all__ = ["expect_error", "finite_difference", "import_tensorflow_quietly", "is_known_noise", "is_startup_noise", "seed_everything", "start", "versions"]
 __version__ = "0.1.0"
 
-_SUBMODULES = {"claims", "data", "exercises", "explorers", "explorers05", "live", "plots", "setup", "timing", "tracing"}
+_SUBMODULES = {"claims", "data", "exercises", "explorers", "live", "plots", "setup", "timing", "tracing"}
 
 
 def __getattr__(name: str):

@@ -1,10 +1,13 @@
-"""Interactive explorers (ipywidgets 8) for the linear-regression notebook.
+"""Interactive explorers (ipywidgets 8): gradient descent (02) and the fit() hook timeline (05).
 
-The training itself is the lesson, so it stays in the notebook: an explorer receives the
-notebook's own training function and only wires sliders to it and redraws the plots.
+What a notebook teaches stays in the notebook: the gradient-descent explorer receives the
+notebook's own training function, and the timeline explorer shows text that
+``helpers.tracing.event_window`` builds (tested without widgets). An explorer only wires
+sliders to them.
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
@@ -88,3 +91,37 @@ def gradient_descent_explorer(train_fn: TrainFn, x, y, true_w: float, true_b: fl
     box = widgets.VBox([widgets.HBox([lr, n]), widgets.HBox([w_start, b_start]), status, out])
     display(box)
     return box
+
+
+def _timeline_html(events, position: int, radius: int) -> str:
+    from .tracing import event_window
+
+    return f"<pre style='font-size: 90%; line-height: 1.35'>{html.escape(event_window(events, position, radius))}</pre>"
+
+
+def timeline_explorer(events, radius: int = 6, start: int = 0):
+    """A slider over the recorded hook calls of a fit(); shows the calls around it and what fit() is doing.
+
+    ``events`` is a ``TracingCallback`` (or its ``events``) that was passed to ``fit()``.
+    Returns an ipywidgets ``VBox`` (display it, or leave it as the cell's last expression).
+
+    Introduced in 05_inside_fit.
+    """
+    import ipywidgets as widgets
+
+    from .tracing import _as_events, event_window
+
+    events = _as_events(events)
+    event_window(events, start, radius)  # validates start and radius with a clear message
+    slider = widgets.IntSlider(
+        value=start, min=0, max=len(events) - 1, step=1, description="hook call",
+        continuous_update=True, layout=widgets.Layout(width="95%"),
+        style={"description_width": "initial"},
+    )
+    view = widgets.HTML(value=_timeline_html(events, start, radius))
+
+    def update(change) -> None:
+        view.value = _timeline_html(events, change["new"], radius)
+
+    slider.observe(update, names="value")
+    return widgets.VBox([slider, view])

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers import explorers, plots
+from helpers import explorers
 
 
 def test_expect_error_prints_the_message(capsys):

@@ -1,4 +1,4 @@
-"""Tests for helpers.tracing and helpers.explorers05: real fit() runs on tiny data."""
+"""Tests for helpers.tracing and helpers.explorers: real fit() runs on tiny data."""
 import pytest
 
 import helpers
@@ -226,7 +226,7 @@ def test_source_excerpt_separates_distant_lines():
 
 
 def test_timeline_explorer_widget(recorded):
-    from helpers.explorers05 import timeline_explorer
+    from helpers.explorers import timeline_explorer
 
     tracer, _ = recorded
     box = timeline_explorer(tracer, radius=2)
