@@ -69,8 +69,8 @@ def _axes(ax):
 
 def _as_1d(name: str, values) -> np.ndarray:
     array = np.asarray(values, dtype=float)
-    if array.ndim != 1:
-        array = array.reshape(-1) if array.size == max(array.shape, default=0) else array
+    if array.ndim > 1 and sum(d > 1 for d in array.shape) <= 1:
+        array = array.reshape(-1)  # a column or row such as (n, 1) from model(x): one value per point
     if array.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional (one value per point), got shape {np.shape(values)}")
     return array
