@@ -70,7 +70,8 @@ def setup_digest() -> str:
 def run(cmd: list[str], quiet: bool = False) -> None:
     """Run a set-up step; with quiet=True its output is shown only if it fails."""
     result = subprocess.run([str(c) for c in cmd], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE if quiet else None, stderr=subprocess.STDOUT if quiet else None)
+                            stdout=subprocess.PIPE if quiet else None,
+                            stderr=subprocess.STDOUT if quiet else None)
     if result.returncode != 0:
         if quiet and result.stdout:
             print(result.stdout[-6000:], file=sys.stderr)
@@ -91,8 +92,9 @@ def ensure_environment() -> Path:
         else:
             run([*base, "-m", "venv", VENV])
     say("installing the pinned packages from requirements.txt (a few minutes the first time)")
-    run([python, "-m", "pip", "install", "--disable-pip-version-check", "--upgrade", "pip"], quiet=True)
-    run([python, "-m", "pip", "install", "--disable-pip-version-check", "-r", ROOT / "requirements.txt"], quiet=True)
+    pip_install = [python, "-m", "pip", "install", "--disable-pip-version-check"]
+    run([*pip_install, "--upgrade", "pip"], quiet=True)
+    run([*pip_install, "-r", ROOT / "requirements.txt"], quiet=True)
     say(f"registering the Jupyter kernel '{KERNEL_NAME}' inside {VENV.name}/")
     run([python, "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL_NAME,
          "--display-name", KERNEL_DISPLAY], quiet=True)
@@ -111,14 +113,16 @@ def course_env() -> dict[str, str]:
 
 def cmd_lab(args: list[str]) -> int:
     python = ensure_environment()
-    start = "notebooks/00_index.ipynb" if (ROOT / "notebooks/00_index.ipynb").exists() else "notebooks"
+    index = "notebooks/00_index.ipynb"
+    start = index if (ROOT / index).exists() else "notebooks"
     extra = []
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
-        extra.append("--allow-root")  # containers often run as root; JupyterLab refuses to start without it
+        # containers often run as root; JupyterLab refuses to start without it
+        extra.append("--allow-root")
         say("running as root (a container?): passing --allow-root to JupyterLab")
     say(f"opening JupyterLab at {start} (stop it with Ctrl-C)")
-    return subprocess.call([str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", *extra, start, *args],
-                           cwd=ROOT, env=course_env())
+    return subprocess.call([str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
+                            *extra, start, *args], cwd=ROOT, env=course_env())
 
 
 def cmd_test(args: list[str]) -> int:
@@ -129,7 +133,8 @@ def cmd_test(args: list[str]) -> int:
 
 def cmd_tool(script: str, args: list[str]) -> int:
     python = ensure_environment()
-    return subprocess.call([str(python), str(ROOT / "tools" / script), *args], cwd=ROOT, env=course_env())
+    return subprocess.call([str(python), str(ROOT / "tools" / script), *args],
+                           cwd=ROOT, env=course_env())
 
 
 def main(argv: list[str]) -> int:

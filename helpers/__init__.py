@@ -12,12 +12,24 @@ import os as _os
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from .claims import expect_error, finite_difference  # noqa: E402
-from .setup import import_tensorflow_quietly, is_known_noise, is_startup_noise, seed_everything, start, versions  # noqa: E402
+from .setup import (  # noqa: E402
+    import_tensorflow_quietly,
+    is_known_noise,
+    is_startup_noise,
+    seed_everything,
+    start,
+    versions,
+)
 
-__all__ = ["expect_error", "finite_difference", "import_tensorflow_quietly", "is_known_noise", "is_startup_noise", "seed_everything", "start", "versions"]
+__all__ = [
+    "expect_error", "finite_difference", "import_tensorflow_quietly", "is_known_noise",
+    "is_startup_noise", "seed_everything", "start", "versions",
+]
 __version__ = "0.1.0"
 
-_SUBMODULES = {"claims", "data", "exercises", "explorers", "live", "plots", "setup", "timing", "tracing"}
+_SUBMODULES = {
+    "claims", "data", "exercises", "explorers", "live", "plots", "setup", "timing", "tracing",
+}
 
 
 def __getattr__(name: str):

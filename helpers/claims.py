@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def expect_error(error_type: type[BaseException] | tuple[type[BaseException], ...], match: str | None = None) -> Iterator[None]:
+def expect_error(
+    error_type: type[BaseException] | tuple[type[BaseException], ...], match: str | None = None
+) -> Iterator[None]:
     """Run a block that must raise ``error_type``; print the error's first line.
 
     Fails (``AssertionError``) when the block does not raise, raises something else, or the
@@ -16,20 +18,30 @@ def expect_error(error_type: type[BaseException] | tuple[type[BaseException], ..
 
     Introduced in 01_gradient_tape.
     """
-    if not (isinstance(error_type, type) and issubclass(error_type, BaseException)) and not (
-        isinstance(error_type, tuple) and all(isinstance(t, type) and issubclass(t, BaseException) for t in error_type)
+    def is_exception_class(t: object) -> bool:
+        return isinstance(t, type) and issubclass(t, BaseException)
+
+    if not is_exception_class(error_type) and not (
+        isinstance(error_type, tuple) and all(is_exception_class(t) for t in error_type)
     ):
-        raise ValueError(f"error_type must be an exception class such as ValueError, got {error_type!r}")
+        raise ValueError(
+            f"error_type must be an exception class such as ValueError, got {error_type!r}"
+        )
     try:
         yield
     except error_type as exc:
         message = str(exc).strip()
         if match is not None and not re.search(match, message):
-            raise AssertionError(f"the error was raised, but its message does not match {match!r}: {message!r}") from exc
+            raise AssertionError(
+                f"the error was raised, but its message does not match {match!r}: {message!r}"
+            ) from exc
         first_line = message.splitlines()[0] if message else ""
         print(f"{type(exc).__name__}: {first_line}")
     else:
-        names = error_type.__name__ if isinstance(error_type, type) else " or ".join(t.__name__ for t in error_type)
+        if isinstance(error_type, type):
+            names = error_type.__name__
+        else:
+            names = " or ".join(t.__name__ for t in error_type)
         raise AssertionError(f"expected {names}, but the code ran without raising it")
 
 

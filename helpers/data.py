@@ -66,7 +66,9 @@ def load_mnist(path: Path | str | None = None, verify: bool = True):
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in _MNIST_SHAPES}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataFileError(f"The MNIST data file {path} cannot be read ({exc}). {_RESTORE}") from exc
+        raise DataFileError(
+            f"The MNIST data file {path} cannot be read ({exc}). {_RESTORE}"
+        ) from exc
     for name, (shape, dtype) in _MNIST_SHAPES.items():
         if arrays[name].shape != shape or arrays[name].dtype != dtype:
             raise DataFileError(
@@ -83,7 +85,10 @@ def flatten_and_scale(images: np.ndarray) -> np.ndarray:
     """
     images = np.asarray(images)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(f"expected images of shape (n, 28, 28), got {images.shape}; pass x_train or x_test from load_mnist()")
+        raise ValueError(
+            f"expected images of shape (n, 28, 28), got {images.shape}; "
+            "pass x_train or x_test from load_mnist()"
+        )
     return (images.reshape(len(images), 28 * 28) / 255.0).astype(np.float32)
 
 
@@ -108,7 +113,9 @@ def make_linear_data(
         if not np.isfinite(value):
             raise ValueError(f"{name} must be a finite number, got {value!r}")
     if noise_std < 0:
-        raise ValueError(f"noise_std is a standard deviation and cannot be negative, got {noise_std}")
+        raise ValueError(
+            f"noise_std is a standard deviation and cannot be negative, got {noise_std}"
+        )
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
     noise = rng.normal(scale=noise_std, size=n) if noise_std > 0 else np.zeros(n)

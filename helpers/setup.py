@@ -56,7 +56,9 @@ _STARTUP_NOISE = [
 ]
 # Lines filtered for the whole session (keep this list as short as possible).
 PERSISTENT_NOISE = [
-    re.compile(r"NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition"),
+    re.compile(
+        r"NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition"
+    ),
 ]
 
 
@@ -93,7 +95,9 @@ class _StderrFilter:
         os.dup2(write_fd, 2)
         os.close(write_fd)
         self._read = read_fd
-        self._thread = threading.Thread(target=self._pump, name="helpers-stderr-filter", daemon=True)
+        self._thread = threading.Thread(
+            target=self._pump, name="helpers-stderr-filter", daemon=True
+        )
         self._thread.start()
 
     def _forward(self, line: bytes) -> None:
@@ -140,7 +144,9 @@ class _KerasRetracingFilter:
 
     def filter(self, record) -> bool:
         message = record.getMessage()
-        return not ("triggered tf.function retracing" in message and "TensorFlowTrainer." in message)
+        return not (
+            "triggered tf.function retracing" in message and "TensorFlowTrainer." in message
+        )
 
 
 def _install_log_filter() -> None:
@@ -153,7 +159,11 @@ def _install_log_filter() -> None:
 
 def _install_stderr_filter() -> None:
     global _stderr_filter
-    if _stderr_filter is not None or os.name == "nt" or os.environ.get("HELPERS_STDERR_FILTER") == "0":
+    if (
+        _stderr_filter is not None
+        or os.name == "nt"
+        or os.environ.get("HELPERS_STDERR_FILTER") == "0"
+    ):
         return
     import atexit
 
@@ -213,12 +223,15 @@ def seed_everything(seed: int) -> None:
     Introduced in 01_gradient_tape.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}; for example seed_everything(42)")
+        raise ValueError(
+            f"seed must be a non-negative integer, got {seed!r}; for example seed_everything(42)"
+        )
     tf = import_tensorflow_quietly()
     import keras
     import numpy as np
 
-    os.environ["PYTHONHASHSEED"] = str(seed)  # affects subprocesses; this process's hash seed is fixed at start
+    # affects subprocesses; this process's hash seed is fixed at start
+    os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)  # Python, NumPy and the TensorFlow global seed together

@@ -26,7 +26,9 @@ def _wait_for(result: Any) -> None:
             value.numpy()
 
 
-def steps_per_second(step_fn: Callable[..., Any], batches: Sequence[Any], warmup: int = 5, repeats: int = 1) -> float:
+def steps_per_second(
+    step_fn: Callable[..., Any], batches: Sequence[Any], warmup: int = 5, repeats: int = 1
+) -> float:
     """Steps per second of ``step_fn`` over ``batches``, not counting the first ``warmup`` steps.
 
     ``batches`` is a list (or other sequence) of batches; a tuple such as ``(x, y)`` is
@@ -37,7 +39,9 @@ def steps_per_second(step_fn: Callable[..., Any], batches: Sequence[Any], warmup
     Introduced in 03_custom_training_loop.
     """
     if not callable(step_fn):
-        raise ValueError(f"step_fn must be a function to call on each batch, got {type(step_fn).__name__}")
+        raise ValueError(
+            f"step_fn must be a function to call on each batch, got {type(step_fn).__name__}"
+        )
     if isinstance(batches, (str, bytes)) or not isinstance(batches, Sequence):
         raise ValueError(
             "batches must be a list of batches (for example list(dataset.take(50))), "
@@ -48,7 +52,8 @@ def steps_per_second(step_fn: Callable[..., Any], batches: Sequence[Any], warmup
             raise ValueError(f"{name} must be an integer of at least {low}, got {value!r}")
     if len(batches) <= warmup:
         raise ValueError(
-            f"there are {len(batches)} batches and {warmup} of them are warm-up, which leaves none to time; "
+            f"there are {len(batches)} batches and {warmup} of them are warm-up, "
+            "which leaves none to time; "
             "pass more batches or a smaller warmup"
         )
     result = None

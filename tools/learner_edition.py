@@ -46,7 +46,9 @@ def source_text(cell: dict) -> str:
 def exercise_id(cell: dict, where: str) -> str:
     ids = CHECK_ID.findall(source_text(cell))
     if len(ids) != 1:
-        raise EditionError(f"{where}: a solution cell must call check(\"NN.k\", ...) exactly once, found {ids}")
+        raise EditionError(
+            f"{where}: a solution cell must call check(\"NN.k\", ...) exactly once, found {ids}"
+        )
     return ids[0]
 
 
@@ -89,7 +91,8 @@ def learner_notebook(nb: dict, name: str, hints: dict[str, str]) -> dict:
             cell["metadata"]["tags"] = [t for t in tags if t != "solution"] + ["exercise"]
         elif "# BEGIN SOLUTION" in source_text(cell):
             raise EditionError(f"{where}: has a '# BEGIN SOLUTION' block but no 'solution' tag")
-    banner = {"cell_type": "markdown", "id": "learner-banner", "metadata": {"tags": ["learner-banner"]}, "source": BANNER}
+    banner = {"cell_type": "markdown", "id": "learner-banner",
+              "metadata": {"tags": ["learner-banner"]}, "source": BANNER}
     cells = nb.get("cells", [])
     nb["cells"] = cells[:1] + [banner] + cells[1:]  # after the title cell
     return nb
@@ -103,12 +106,17 @@ def build(src: Path, out: Path, force: bool) -> list[str]:
     if not books:
         raise EditionError(f"no notebooks in {src}")
     if out.resolve() == src.resolve():
-        raise EditionError("the learner edition must go to another folder than the instructor notebooks")
+        raise EditionError(
+            "the learner edition must go to another folder than the instructor notebooks"
+        )
     planned = {}
     for book in books:
         nb = json.loads(book.read_text(encoding="utf-8"))
-        planned[out / book.name] = json.dumps(learner_notebook(nb, book.name, hints), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    clashes = [p for p, text in planned.items() if p.exists() and p.read_text(encoding="utf-8") != text]
+        learner = learner_notebook(nb, book.name, hints)
+        planned[out / book.name] = json.dumps(learner, indent=1, sort_keys=True,
+                                              ensure_ascii=False) + "\n"
+    clashes = [p for p, text in planned.items()
+               if p.exists() and p.read_text(encoding="utf-8") != text]
     if clashes and not force:
         names = ", ".join(p.name for p in clashes)
         raise EditionError(
@@ -126,10 +134,14 @@ def build(src: Path, out: Path, force: bool) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the learner edition of the course notebooks.")
-    parser.add_argument("--src", type=Path, default=ROOT / "notebooks", help="instructor notebooks (default: notebooks/)")
-    parser.add_argument("--out", type=Path, default=ROOT / "learner", help="output folder (default: learner/)")
-    parser.add_argument("--force", action="store_true", help="replace notebooks in --out even if they were edited")
+    parser = argparse.ArgumentParser(
+        description="Write the learner edition of the course notebooks.")
+    parser.add_argument("--src", type=Path, default=ROOT / "notebooks",
+                        help="instructor notebooks (default: notebooks/)")
+    parser.add_argument("--out", type=Path, default=ROOT / "learner",
+                        help="output folder (default: learner/)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace notebooks in --out even if they were edited")
     args = parser.parse_args(argv)
     try:
         written = build(args.src, args.out, args.force)

@@ -31,11 +31,14 @@ def refresh(path: Path) -> float:
     start = time.perf_counter()
     client = NotebookClient(
         nb, kernel_name=KERNEL, timeout=900, resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False, store_widget_state=True,  # needed to capture Output widgets; stripped below
+        # store_widget_state is needed to capture Output widgets; the state is stripped below
+        record_timing=False, store_widget_state=True,
     )
     client.execute()
     elapsed = time.perf_counter() - start
-    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3 (Inside the training loop)", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": KERNEL,
+                                 "display_name": "Python 3 (Inside the training loop)",
+                                 "language": "python"}
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)

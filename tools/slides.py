@@ -24,7 +24,8 @@ def slide_type(cell: dict, previous: dict | None) -> str:
     if cell.get("cell_type") == "markdown":
         if text.startswith("# ") or text.startswith("## "):
             return "slide"
-        if text.startswith("### ") or (previous is not None and previous.get("cell_type") == "code"):
+        after_code = previous is not None and previous.get("cell_type") == "code"
+        if text.startswith("### ") or after_code:
             return "subslide"
         return "-"
     if "heavy" in tags or "solution" in tags:
@@ -50,7 +51,8 @@ def main(argv: list[str]) -> int:
         path = Path(name)
         nb = json.loads(path.read_text(encoding="utf-8"))
         if apply(nb):
-            path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+            text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+            path.write_text(text, encoding="utf-8")
             print(f"{path.name}: slide metadata updated")
     return 0
 
