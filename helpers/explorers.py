@@ -15,10 +15,13 @@ import numpy as np
 
 from . import plots
 
-TrainFn = Callable[[float, int, float, float], tuple[Sequence[float], Sequence[float], Sequence[float]]]
+TrainFn = Callable[
+    [float, int, float, float], tuple[Sequence[float], Sequence[float], Sequence[float]]
+]
 
 
-def draw_gradient_descent(x, y, ws, bs, true_w: float, true_b: float, axes=None, title: str | None = None):
+def draw_gradient_descent(x, y, ws, bs, true_w: float, true_b: float, axes=None,
+                          title: str | None = None):
     """Two panels: the data with the line after the last epoch, and the path on the loss contours.
 
     ``ws`` and ``bs`` hold w and b before training and after each epoch. Returns the axes.
@@ -27,7 +30,10 @@ def draw_gradient_descent(x, y, ws, bs, true_w: float, true_b: float, axes=None,
     """
     ws, bs = np.asarray(ws, dtype=float), np.asarray(bs, dtype=float)
     if ws.shape != bs.shape or ws.ndim != 1 or len(ws) < 1:
-        raise ValueError("ws and bs must be 1-D sequences of the same length (one value per epoch, starting with the initial one)")
+        raise ValueError(
+            "ws and bs must be 1-D sequences of the same length "
+            "(one value per epoch, starting with the initial one)"
+        )
     if axes is None:
         fig, axes = plt.subplots(1, 2, figsize=(12.0, 4.5))
         if title:
@@ -36,21 +42,25 @@ def draw_gradient_descent(x, y, ws, bs, true_w: float, true_b: float, axes=None,
     x = np.asarray(x, dtype=float)
     plots.plot_data_and_predictions(x, y, ax=ax_fit, title="Data and the fitted line")
     grid = np.linspace(x.min(), x.max(), 2)
-    ax_fit.plot(grid, true_w * grid + true_b, color=plots.COLORS["true"], linestyle="--", linewidth=1.5, label="true line")
+    ax_fit.plot(grid, true_w * grid + true_b, color=plots.COLORS["true"], linestyle="--",
+                linewidth=1.5, label="true line")
     w_last, b_last = ws[-1], bs[-1]
     if np.isfinite(w_last) and np.isfinite(b_last):
-        ax_fit.plot(grid, w_last * grid + b_last, color=plots.COLORS["prediction"], label=f"fitted: {w_last:.2f}x + {b_last:.2f}")
+        ax_fit.plot(grid, w_last * grid + b_last, color=plots.COLORS["prediction"],
+                    label=f"fitted: {w_last:.2f}x + {b_last:.2f}")
     ax_fit.legend()
     finite = np.isfinite(ws) & np.isfinite(bs) & (np.abs(ws) < 1e6) & (np.abs(bs) < 1e6)
     path = np.column_stack([ws[finite], bs[finite]])
     span_w = (min(path[:, 0].min(), true_w) - 1.0, max(path[:, 0].max(), true_w) + 1.0)
     span_b = (min(path[:, 1].min(), true_b) - 1.0, max(path[:, 1].max(), true_b) + 1.0)
-    plots.plot_loss_contours(x, y, path=path, true_params=(true_w, true_b), w_range=span_w, b_range=span_b, ax=ax_path)
+    plots.plot_loss_contours(x, y, path=path, true_params=(true_w, true_b),
+                             w_range=span_w, b_range=span_b, ax=ax_path)
     return axes
 
 
 def gradient_descent_explorer(train_fn: TrainFn, x, y, true_w: float, true_b: float,
-                              learning_rate: float = 0.1, epochs: int = 15, w0: float = -1.0, b0: float = -1.0):
+                              learning_rate: float = 0.1, epochs: int = 15,
+                              w0: float = -1.0, b0: float = -1.0):
     """Sliders for the learning rate, the number of epochs and the starting w and b.
 
     Each change calls ``train_fn(learning_rate, epochs, w0, b0)``, which must return
@@ -63,25 +73,33 @@ def gradient_descent_explorer(train_fn: TrainFn, x, y, true_w: float, true_b: fl
     from IPython.display import display
 
     if not callable(train_fn):
-        raise ValueError("train_fn must be a function train_fn(learning_rate, epochs, w0, b0) -> (ws, bs, losses)")
+        raise ValueError(
+            "train_fn must be a function "
+            "train_fn(learning_rate, epochs, w0, b0) -> (ws, bs, losses)"
+        )
     style = {"description_width": "initial"}
     lr = widgets.FloatLogSlider(value=learning_rate, base=10, min=-3, max=0.2, step=0.05,
                                 description="learning rate", readout_format=".3f", style=style,
                                 continuous_update=False)
-    n = widgets.IntSlider(value=epochs, min=1, max=100, description="epochs", style=style, continuous_update=False)
-    w_start = widgets.FloatSlider(value=w0, min=-5.0, max=8.0, step=0.5, description="start w", style=style, continuous_update=False)
-    b_start = widgets.FloatSlider(value=b0, min=-5.0, max=8.0, step=0.5, description="start b", style=style, continuous_update=False)
+    n = widgets.IntSlider(value=epochs, min=1, max=100, description="epochs", style=style,
+                          continuous_update=False)
+    w_start = widgets.FloatSlider(value=w0, min=-5.0, max=8.0, step=0.5, description="start w",
+                                  style=style, continuous_update=False)
+    b_start = widgets.FloatSlider(value=b0, min=-5.0, max=8.0, step=0.5, description="start b",
+                                  style=style, continuous_update=False)
     status = widgets.HTML()
     out = widgets.Output()
 
     def redraw(*_):
         ws, bs, losses = train_fn(lr.value, n.value, w_start.value, b_start.value)
         final = float(losses[-1])
-        verdict = "diverging" if not np.isfinite(final) or final > float(losses[0]) else "converging"
-        status.value = (f"after {n.value} epochs: w = {float(ws[-1]):.3f}, b = {float(bs[-1]):.3f}, "
-                        f"loss = {final:.4g} (<b>{verdict}</b>)")
+        diverging = not np.isfinite(final) or final > float(losses[0])
+        verdict = "diverging" if diverging else "converging"
+        status.value = (f"after {n.value} epochs: w = {float(ws[-1]):.3f}, "
+                        f"b = {float(bs[-1]):.3f}, loss = {final:.4g} (<b>{verdict}</b>)")
         with out:
-            out.clear_output(wait=True)  # inside an Output widget, not a cell output: safe under nbval
+            # inside an Output widget, not a cell output: safe under nbval
+            out.clear_output(wait=True)
             draw_gradient_descent(x, y, ws, bs, true_w, true_b)
             plt.show()
 
@@ -96,11 +114,12 @@ def gradient_descent_explorer(train_fn: TrainFn, x, y, true_w: float, true_b: fl
 def _timeline_html(events, position: int, radius: int) -> str:
     from .tracing import event_window
 
-    return f"<pre style='font-size: 90%; line-height: 1.35'>{html.escape(event_window(events, position, radius))}</pre>"
+    text = html.escape(event_window(events, position, radius))
+    return f"<pre style='font-size: 90%; line-height: 1.35'>{text}</pre>"
 
 
 def timeline_explorer(events, radius: int = 6, start: int = 0):
-    """A slider over the recorded hook calls of a fit(); shows the calls around it and what fit() is doing.
+    """A slider over the recorded hook calls of a fit(): the calls around it, what fit() is doing.
 
     ``events`` is a ``TracingCallback`` (or its ``events``) that was passed to ``fit()``.
     Returns an ipywidgets ``VBox`` (display it, or leave it as the cell's last expression).

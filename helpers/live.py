@@ -78,35 +78,50 @@ class LivePlot:
         live: bool | None = None,
     ) -> None:
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"epochs must be a positive integer (the number of epochs the loop will run), got {epochs!r}")
+            raise ValueError(
+                "epochs must be a positive integer (the number of epochs the loop will run), "
+                f"got {epochs!r}"
+            )
         panels = dict(DEFAULT_PANELS if panels is None else panels)
         if not panels:
-            raise ValueError('panels must name at least one quantity, e.g. {"loss": ["train_loss", "val_loss"]}')
+            raise ValueError(
+                'panels must name at least one quantity, e.g. {"loss": ["train_loss", "val_loss"]}'
+            )
         seen: set[str] = set()
         for quantity, series_names in panels.items():
-            if isinstance(series_names, str) or not isinstance(series_names, Sequence) or not series_names:
+            if (
+                isinstance(series_names, str)
+                or not isinstance(series_names, Sequence)
+                or not series_names
+            ):
                 raise ValueError(
-                    f"panels[{quantity!r}] must be a list of series names such as ['train_loss', 'val_loss'], "
-                    f"got {series_names!r}"
+                    f"panels[{quantity!r}] must be a list of series names such as "
+                    f"['train_loss', 'val_loss'], got {series_names!r}"
                 )
             for name in series_names:
                 if not isinstance(name, str) or not name.isidentifier():
-                    raise ValueError(f"series names must be identifiers such as 'train_loss', got {name!r}")
+                    raise ValueError(
+                        f"series names must be identifiers such as 'train_loss', got {name!r}"
+                    )
                 if name in seen:
-                    raise ValueError(f"the series {name!r} appears in more than one panel; give each series one panel")
+                    raise ValueError(
+                        f"the series {name!r} appears in more than one panel; "
+                        "give each series one panel"
+                    )
                 seen.add(name)
         self.epochs = int(epochs)
         self.live = in_notebook_kernel() if live is None else bool(live)
 
         # Every axes and line is created now, so the figure's text form never changes later.
-        self.fig, axes = plt.subplots(1, len(panels), figsize=(5.0 * len(panels), 3.8), squeeze=False)
+        self.fig, axes = plt.subplots(1, len(panels), figsize=(5.0 * len(panels), 3.8),
+                                      squeeze=False)
         self.axes = list(axes.flat)
         self.fig.suptitle(title)
         self._lines: dict[str, Any] = {}
         self._axes_of: dict[str, Any] = {}
         self._data: dict[str, tuple[list[float], list[float]]] = {}
         index = 0
-        for ax, (quantity, series_names) in zip(self.axes, panels.items()):
+        for ax, (quantity, series_names) in zip(self.axes, panels.items(), strict=True):
             for name in series_names:
                 color, label = _style(name, index)
                 index += 1
@@ -114,7 +129,8 @@ class LivePlot:
                 self._lines[name] = line
                 self._axes_of[name] = ax
                 self._data[name] = ([], [])
-            ax.set(title=quantity.capitalize(), xlabel="epoch", ylabel=quantity, xlim=(0.0, self.epochs + 0.5))
+            ax.set(title=quantity.capitalize(), xlabel="epoch", ylabel=quantity,
+                   xlim=(0.0, self.epochs + 0.5))
             ax.xaxis.get_major_locator().set_params(integer=True)
             ax.legend(loc="best")
         self.fig.tight_layout()
@@ -137,10 +153,19 @@ class LivePlot:
 
     def update(self, epoch: float, **values: float) -> None:
         """Add one point to each named series at x = ``epoch`` and redraw in place."""
-        if isinstance(epoch, bool) or not isinstance(epoch, (int, float, np.integer, np.floating)) or not math.isfinite(epoch):
-            raise ValueError(f"epoch must be a finite number (the x position of the new points), got {epoch!r}")
+        if (
+            isinstance(epoch, bool)
+            or not isinstance(epoch, (int, float, np.integer, np.floating))
+            or not math.isfinite(epoch)
+        ):
+            raise ValueError(
+                f"epoch must be a finite number (the x position of the new points), got {epoch!r}"
+            )
         if not values:
-            raise ValueError(f"pass at least one value, e.g. update({epoch}, train_loss=0.3); the series are {self.series}")
+            raise ValueError(
+                f"pass at least one value, e.g. update({epoch}, train_loss=0.3); "
+                f"the series are {self.series}"
+            )
         unknown = sorted(set(values) - set(self._data))
         if unknown:
             raise ValueError(f"unknown series {unknown}; this plot has {self.series}")
@@ -149,7 +174,9 @@ class LivePlot:
             try:
                 numbers[name] = float(value)
             except (TypeError, ValueError):
-                raise ValueError(f"{name} must be a number (a float or a scalar tensor), got {value!r}") from None
+                raise ValueError(
+                    f"{name} must be a number (a float or a scalar tensor), got {value!r}"
+                ) from None
         for name, number in numbers.items():
             xs, ys = self._data[name]
             xs.append(float(epoch))

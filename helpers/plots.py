@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common
+# colour-vision deficiency.
 PALETTE = {
     "blue": "#0072B2",
     "vermillion": "#D55E00",
@@ -34,7 +35,8 @@ COLORS = {
     "b": PALETTE["purple"],
     "path": PALETTE["vermillion"],
 }
-CYCLE = [PALETTE[k] for k in ("blue", "vermillion", "orange", "green", "purple", "sky", "black", "yellow")]
+CYCLE = [PALETTE[k] for k in
+         ("blue", "vermillion", "orange", "green", "purple", "sky", "black", "yellow")]
 
 
 def use_course_style() -> None:
@@ -70,9 +72,12 @@ def _axes(ax):
 def _as_1d(name: str, values) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if array.ndim > 1 and sum(d > 1 for d in array.shape) <= 1:
-        array = array.reshape(-1)  # a column or row such as (n, 1) from model(x): one value per point
+        # a column or row such as (n, 1) from model(x): one value per point
+        array = array.reshape(-1)
     if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional (one value per point), got shape {np.shape(values)}")
+        raise ValueError(
+            f"{name} must be one-dimensional (one value per point), got shape {np.shape(values)}"
+        )
     return array
 
 
@@ -89,14 +94,18 @@ def plot_data_and_predictions(x, y, predictions=None, ax=None, title: str = "Dat
     if predictions is not None:
         predictions = _as_1d("predictions", predictions)
         if len(predictions) != len(x):
-            raise ValueError(f"predictions must have one value per x ({len(x)}), got {len(predictions)}")
-        ax.scatter(x, predictions, s=18, marker="x", color=COLORS["prediction"], label="predictions")
+            raise ValueError(
+                f"predictions must have one value per x ({len(x)}), got {len(predictions)}"
+            )
+        ax.scatter(x, predictions, s=18, marker="x", color=COLORS["prediction"],
+                   label="predictions")
     ax.set(xlabel="x", ylabel="y", title=title)
     ax.legend()
     return ax
 
 
-def plot_params_over_epochs(ws, bs, true_w: float, true_b: float, ax=None, title: str = "w and b during training"):
+def plot_params_over_epochs(ws, bs, true_w: float, true_b: float, ax=None,
+                            title: str = "w and b during training"):
     """The values of w and b after each epoch, against their true values (dashed).
 
     ``ws[0]`` and ``bs[0]`` are the values before training (epoch 0).
@@ -105,7 +114,9 @@ def plot_params_over_epochs(ws, bs, true_w: float, true_b: float, ax=None, title
     """
     ws, bs = _as_1d("ws", ws), _as_1d("bs", bs)
     if len(ws) != len(bs):
-        raise ValueError(f"ws and bs must have one value per epoch each, got {len(ws)} and {len(bs)}")
+        raise ValueError(
+            f"ws and bs must have one value per epoch each, got {len(ws)} and {len(bs)}"
+        )
     ax = _axes(ax)
     epochs = np.arange(len(ws))
     ax.plot(epochs, ws, color=COLORS["w"], marker="o", markersize=3, label="w")
@@ -124,19 +135,25 @@ def plot_loss_vs_weight(values, losses, name: str, true_value: float | None = No
     """
     values, losses = _as_1d("values", values), _as_1d("losses", losses)
     if len(values) != len(losses):
-        raise ValueError(f"values and losses must have the same length, got {len(values)} and {len(losses)}")
+        raise ValueError(
+            f"values and losses must have the same length, got {len(values)} and {len(losses)}"
+        )
     ax = _axes(ax)
     color = COLORS.get(name, COLORS["prediction"])
-    ax.plot(values, losses, color=color, marker="o", markersize=4, label=f"loss at each epoch's {name}")
+    ax.plot(values, losses, color=color, marker="o", markersize=4,
+            label=f"loss at each epoch's {name}")
     if true_value is not None:
-        ax.axvline(true_value, color=COLORS["true"], linestyle="--", linewidth=1.5, label=f"true {name}")
+        ax.axvline(true_value, color=COLORS["true"], linestyle="--", linewidth=1.5,
+                   label=f"true {name}")
     ax.set(xlabel=name, ylabel="loss (mean squared error)", title=f"Loss against {name}")
     ax.legend()
     return ax
 
 
 def mse_grid(x, y, w_values, b_values) -> np.ndarray:
-    """Mean squared error of ``w*x + b`` for every (w, b) on a grid: shape (len(b_values), len(w_values)).
+    """Mean squared error of ``w*x + b`` for every (w, b) on a grid.
+
+    The result has shape (len(b_values), len(w_values)).
 
     Introduced in 02_linear_regression.
     """
@@ -178,13 +195,17 @@ def plot_loss_contours(x, y, path=None, true_params=None, w_range=None, b_range=
     losses = mse_grid(x, y, w_values, b_values)
     ax = _axes(ax)
     levels = np.quantile(losses, np.linspace(0.0, 0.95, 15))
-    contours = ax.contour(w_values, b_values, losses, levels=np.unique(levels), cmap="viridis", linewidths=1.0)
+    contours = ax.contour(w_values, b_values, losses, levels=np.unique(levels), cmap="viridis",
+                          linewidths=1.0)
     ax.clabel(contours, fontsize=8, fmt="%.1f")
     if path is not None:
-        ax.plot(path[:, 0], path[:, 1], color=COLORS["path"], marker="o", markersize=3, label="gradient descent")
-        ax.plot(*path[0], marker="s", markersize=8, color=COLORS["path"], linestyle="none", label="start")
+        ax.plot(path[:, 0], path[:, 1], color=COLORS["path"], marker="o", markersize=3,
+                label="gradient descent")
+        ax.plot(*path[0], marker="s", markersize=8, color=COLORS["path"], linestyle="none",
+                label="start")
     if true_params is not None:
-        ax.plot(*true_params, marker="*", markersize=14, color=COLORS["true"], linestyle="none", label="true (w, b)")
+        ax.plot(*true_params, marker="*", markersize=14, color=COLORS["true"], linestyle="none",
+                label="true (w, b)")
     ax.set(xlabel="w", ylabel="b", title=title, xlim=w_range, ylim=b_range)
     if path is not None or true_params is not None:
         ax.legend(loc="upper left")
@@ -192,7 +213,8 @@ def plot_loss_contours(x, y, path=None, true_params=None, w_range=None, b_range=
 
 
 _HISTORY_KEYS = {
-    # course loops record train_*/val_*; keras.callbacks.History records loss/val_loss/accuracy/val_accuracy
+    # course loops record train_*/val_*;
+    # keras.callbacks.History records loss/val_loss/accuracy/val_accuracy
     "accuracy": (("train_accuracy", "accuracy"), ("val_accuracy",)),
     "loss": (("train_loss", "loss"), ("val_loss",)),
 }
@@ -203,7 +225,9 @@ def _history_dict(history) -> Mapping[str, Sequence[float]]:
         return history.history
     if isinstance(history, Mapping):
         return history
-    raise ValueError("history must be a dict of per-epoch lists or the History object fit() returns")
+    raise ValueError(
+        "history must be a dict of per-epoch lists or the History object fit() returns"
+    )
 
 
 def plot_history(history, axes=None, title: str = "Training history"):
@@ -222,21 +246,25 @@ def plot_history(history, axes=None, title: str = "Training history"):
     if len(axes) != 2:
         raise ValueError("axes must be a pair: (accuracy axes, loss axes)")
     drew_any = False
-    for ax, (quantity, (train_names, val_names)) in zip(axes, _HISTORY_KEYS.items()):
+    for ax, (quantity, (train_names, val_names)) in zip(axes, _HISTORY_KEYS.items(), strict=True):
         for names, label, color in ((train_names, "training", COLORS["train"]),
                                     (val_names, "validation", COLORS["validation"])):
             key = next((k for k in names if k in data), None)
             if key is None:
                 continue
             values = _as_1d(key, data[key])
-            ax.plot(np.arange(1, len(values) + 1), values, color=color, marker="o", markersize=4, label=label)
+            ax.plot(np.arange(1, len(values) + 1), values, color=color, marker="o", markersize=4,
+                    label=label)
             drew_any = True
         ax.set_ylabel(quantity)
         ax.set_title(quantity.capitalize())
         if ax.lines:
             ax.legend()
     if not drew_any:
-        raise ValueError(f"history has none of the expected keys (train_/val_ accuracy and loss); it has {sorted(data)}")
+        raise ValueError(
+            "history has none of the expected keys (train_/val_ accuracy and loss); "
+            f"it has {sorted(data)}"
+        )
     axes[-1].set_xlabel("epoch")
     axes[-1].xaxis.get_major_locator().set_params(integer=True)
     return axes
@@ -258,11 +286,14 @@ def plot_digits(images, labels, predictions=None, ncols: int = 8, title: str | N
     if n == 0:
         raise ValueError("there are no images to show")
     labels = np.asarray(labels).reshape(-1)
-    if len(labels) != n or (predictions is not None and len(np.asarray(predictions).reshape(-1)) != n):
+    if len(labels) != n or (
+        predictions is not None and len(np.asarray(predictions).reshape(-1)) != n
+    ):
         raise ValueError("labels (and predictions) must have one entry per image")
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.7 * nrows + (0.4 if title else 0)), squeeze=False)
+    figsize = (1.4 * ncols, 1.7 * nrows + (0.4 if title else 0))
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:

@@ -35,6 +35,7 @@ __all__ = [
     "explain",
     "format_timeline",
     "source_excerpt",
+    "source_order",
     "timeline_lines",
 ]
 
@@ -71,8 +72,10 @@ EXPLANATIONS: dict[str, str] = {
     "through train_step (forward pass, loss, gradients, optimizer update, metrics).",
     "on_train_batch_end": "the logs are the running means of the loss and metrics over the "
     "batches seen so far in this epoch.",
-    "on_test_begin": "validation: fit() calls evaluate() on the validation data, with the same callbacks.",
-    "on_test_batch_begin": "next: test_function runs test_step (forward pass, loss, metrics; no gradients).",
+    "on_test_begin": "validation: fit() calls evaluate() on the validation data, "
+    "with the same callbacks.",
+    "on_test_batch_begin": "next: test_function runs test_step "
+    "(forward pass, loss, metrics; no gradients).",
     "on_test_batch_end": "the logs are the running validation means so far.",
     "on_test_end": "evaluate() is done; fit() will rename its logs val_loss, val_accuracy, ...",
     "on_epoch_end": "the epoch's logs: the training metrics plus the val_ ones. History appends "
@@ -144,7 +147,8 @@ class TracingCallback(keras.callbacks.Callback):
     # --- recording ----------------------------------------------------------------------
     def _record(self, hook: str, index: int | None, logs) -> None:
         logs = logs or {}
-        self.events.append(HookCall(hook, None if index is None else int(index), tuple(sorted(logs)), _numbers(logs)))
+        self.events.append(HookCall(hook, None if index is None else int(index),
+                                    tuple(sorted(logs)), _numbers(logs)))
 
     def on_train_begin(self, logs=None):
         self._record("on_train_begin", None, logs)
@@ -199,15 +203,20 @@ def _as_events(events) -> list[HookCall]:
         events = events.events
     if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
         raise ValueError(
-            f"expected the recorded events (a TracingCallback or its .events list), got {type(events).__name__}"
+            "expected the recorded events (a TracingCallback or its .events list), "
+            f"got {type(events).__name__}"
         )
     events = list(events)
     if not events:
-        raise ValueError("there are no recorded events: pass the TracingCallback to fit() first, then format its events")
+        raise ValueError(
+            "there are no recorded events: "
+            "pass the TracingCallback to fit() first, then format its events"
+        )
     for e in events:
         if not isinstance(e, HookCall):
             raise ValueError(
-                f"expected HookCall records (from TracingCallback.events), got {type(e).__name__}: {e!r}"
+                "expected HookCall records (from TracingCallback.events), "
+                f"got {type(e).__name__}: {e!r}"
             )
         _check_hook(e.hook)
     return events
@@ -289,7 +298,9 @@ def explain(event: HookCall) -> str:
     Introduced in 05_inside_fit.
     """
     if not isinstance(event, HookCall):
-        raise ValueError(f"expected a HookCall from TracingCallback.events, got {type(event).__name__}")
+        raise ValueError(
+            f"expected a HookCall from TracingCallback.events, got {type(event).__name__}"
+        )
     _check_hook(event.hook)
     return EXPLANATIONS[event.hook]
 
@@ -305,7 +316,10 @@ def event_window(events, position: int, radius: int = 5) -> str:
     if isinstance(position, bool) or not isinstance(position, numbers.Integral):
         raise ValueError(f"position must be an integer event number, got {position!r}")
     if not 0 <= position < len(events):
-        raise ValueError(f"position must be between 0 and {len(events) - 1} (there are {len(events)} events), got {position}")
+        raise ValueError(
+            f"position must be between 0 and {len(events) - 1} "
+            f"(there are {len(events)} events), got {position}"
+        )
     if isinstance(radius, bool) or not isinstance(radius, numbers.Integral) or radius < 0:
         raise ValueError(f"radius must be a non-negative integer, got {radius!r}")
     lo, hi = max(0, position - radius), min(len(events), position + radius + 1)
@@ -313,8 +327,14 @@ def event_window(events, position: int, radius: int = 5) -> str:
     rows = []
     for k in range(lo, hi):
         e = events[k]
-        where = "" if e.index is None else (f" epoch {e.index}" if e.hook in EPOCH_HOOKS else f" batch {e.index}")
-        logs = f"  {{{', '.join(f'{key}: {e.values[key]:.4f}' for key in e.keys if key in e.values)}}}" if e.values else ""
+        if e.index is None:
+            where = ""
+        else:
+            where = f" epoch {e.index}" if e.hook in EPOCH_HOOKS else f" batch {e.index}"
+        logs = ""
+        if e.values:
+            shown = ", ".join(f"{key}: {e.values[key]:.4f}" for key in e.keys if key in e.values)
+            logs = f"  {{{shown}}}"
         mark = "▶" if k == position else " "
         rows.append(f"{mark} {k:>{width}}  {e.hook}{where}{logs}")
     current = events[position]
@@ -324,7 +344,7 @@ def event_window(events, position: int, radius: int = 5) -> str:
 
 
 def source_excerpt(obj, *needles: str, context: int = 0, root=None) -> str:
-    """The lines of ``obj``'s source that contain each of ``needles`` (with ``context`` lines around).
+    """The lines of ``obj``'s source that contain each of ``needles`` (``context`` lines around).
 
     The header names the file relative to the package that holds it (for example
     ``keras/src/backend/tensorflow/trainer.py``, never a machine path) and the function's
@@ -335,16 +355,22 @@ def source_excerpt(obj, *needles: str, context: int = 0, root=None) -> str:
     Introduced in 05_inside_fit.
     """
     if not needles:
-        raise ValueError("pass at least one piece of text to look for, e.g. source_excerpt(fn, 'tape.gradient')")
+        raise ValueError(
+            "pass at least one piece of text to look for, "
+            "e.g. source_excerpt(fn, 'tape.gradient')"
+        )
     if isinstance(context, bool) or not isinstance(context, numbers.Integral) or context < 0:
         raise ValueError(f"context must be a non-negative integer number of lines, got {context!r}")
     if callable(obj) and not inspect.isclass(obj):
-        obj = inspect.unwrap(obj)  # decorated functions: quote (and name the file of) the function itself
+        # decorated functions: quote (and name the file of) the function itself
+        obj = inspect.unwrap(obj)
     try:
         lines, first = inspect.getsourcelines(obj)
         filename = inspect.getsourcefile(obj)
     except (TypeError, OSError) as exc:
-        raise ValueError(f"cannot read the source of {obj!r}: pass a Python function, method or class ({exc})") from exc
+        raise ValueError(
+            f"cannot read the source of {obj!r}: pass a Python function, method or class ({exc})"
+        ) from exc
     module = inspect.getmodule(obj)
     top = (module.__name__ if module else "").split(".")[0]
     package_root = Path(root) if root is not None else _package_parent(top, filename)
@@ -357,7 +383,10 @@ def source_excerpt(obj, *needles: str, context: int = 0, root=None) -> str:
         hits = [k for k, line in enumerate(lines) if needle in line]
         if not hits:
             name = getattr(obj, "__qualname__", repr(obj))
-            raise ValueError(f"{needle!r} is not in the source of {name} ({shown_file}): the installed version differs from what the notebook describes")
+            raise ValueError(
+                f"{needle!r} is not in the source of {name} ({shown_file}): "
+                "the installed version differs from what the notebook describes"
+            )
         for k in hits:
             keep.update(range(max(0, k - context), min(len(lines), k + context + 1)))
     qualname = getattr(obj, "__qualname__", getattr(obj, "__name__", type(obj).__name__))
@@ -369,6 +398,39 @@ def source_excerpt(obj, *needles: str, context: int = 0, root=None) -> str:
         out.append(f"{first + k:5d}  {lines[k].rstrip()}")
         previous = k
     return "\n".join(out)
+
+
+def source_order(obj, *needles: str) -> list[int]:
+    """The line numbers at which ``needles`` occur in ``obj``'s source, each after the one before.
+
+    ``source_excerpt`` proves that quoted lines exist; this proves their order. Each needle is
+    looked for on the lines after the previous needle's line (the first needle anywhere), and
+    its line number in the file is returned, so a notebook can also assert adjacency, e.g.
+    ``second == first + 1`` for "just before". Raises ``AssertionError`` when a needle does not
+    come after the previous one (or is missing), naming it.
+
+    Introduced in 05_inside_fit.
+    """
+    if len(needles) < 2:
+        raise ValueError("pass at least two pieces of text, in the order they must appear, "
+                         "e.g. source_order(fn, 'tape.gradient', 'apply_gradients')")
+    if callable(obj) and not inspect.isclass(obj):
+        obj = inspect.unwrap(obj)
+    try:
+        lines, first = inspect.getsourcelines(obj)
+    except (TypeError, OSError) as exc:
+        raise ValueError(f"cannot read the source of {obj!r}: pass a Python function, method or class ({exc})") from exc
+    name = getattr(obj, "__qualname__", repr(obj))
+    found: list[int] = []
+    start = 0
+    for needle in needles:
+        hit = next((k for k in range(start, len(lines)) if needle in lines[k]), None)
+        if hit is None:
+            where = "in" if not found else f"after line {found[-1]} ({needles[len(found) - 1]!r}) in"
+            raise AssertionError(f"{needle!r} does not occur {where} the source of {name}")
+        found.append(first + hit)
+        start = hit + 1
+    return found
 
 
 def _package_parent(top: str, filename: str) -> Path:
