@@ -24,6 +24,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = ["CheckResult", "Incorrect", "check", "evaluate", "exercise", "hint", "registry"]
 
@@ -66,6 +67,39 @@ class CheckResult:
     def __str__(self) -> str:
         mark = {"passed": "✅", "not done": "📝", "incorrect": "❌", "error": "❌"}[self.status]
         return f"{mark} Exercise {self.exercise_id}: {self.message}"
+
+
+def _describe(value) -> str:
+    """A few words for what a learner's function returned: "None", "a tensor of shape (5,)"."""
+    if value is None:
+        return "None"
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, type):
+        kind = "a NumPy array" if type(value).__module__ == "numpy" else "a tensor"
+        if tuple(shape) == ():
+            return f"{kind} holding one number"
+        return f"{kind} of shape {tuple(int(d) if d is not None else None for d in shape)}"
+    if isinstance(value, (list, tuple, dict, set)):
+        n = len(value)
+        return f"a {type(value).__name__} of {n} item{'s' if n != 1 else ''}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"the number {value:g}"
+    return f"a {type(value).__name__}"
+
+
+def _as_number(value, what: str) -> float:
+    """``value`` as a float, or ``Incorrect`` saying that ``what`` should be one number."""
+    import numpy as np
+
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise Incorrect(f"{what} should be a single number; you returned {_describe(value)}")
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Incorrect(f"{what} should be a single number; you returned {_describe(value)}") from None
+    if array.size != 1:
+        raise Incorrect(f"{what} should be a single number; you returned {_describe(value)}")
+    return float(array.reshape(()))
 
 
 _REGISTRY: dict[str, Exercise] = {}
@@ -124,24 +158,61 @@ def _get(exercise_id: str) -> Exercise:
     return _REGISTRY[exercise_id]
 
 
+def _sentence(text: str, limit: int | None = None) -> str:
+    """``text`` on one line (its first), ending with exactly one full stop (or its own ? or !);
+    cut to ``limit`` characters if given (long library errors)."""
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1].rstrip() + "…"
+    text = text.rstrip(" .")
+    return text + ("" if text.endswith(("?", "!", "…")) else ".")
+
+
+def _capitalized(text: str) -> str:
+    """``text`` with its first word capitalized if that word is plain lower-case prose (not
+    code such as ``history['loss']``, ``fit()`` or a one-letter variable)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.isalpha() and first.islower():
+        return text[0].upper() + text[1:]
+    return text
+
+
+def _raised_in_checker(exc: BaseException) -> bool:
+    """True when the innermost frame of ``exc`` is a checker's own code, not the learner's."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    return Path(tb.tb_frame.f_code.co_filename).resolve().parent == _HERE
+
+
+_HERE = Path(__file__).resolve().parent
+
+
 def evaluate(exercise_id: str, *args, **kwargs) -> CheckResult:
     """Run an exercise's checker on the learner's objects and return the result (no printing).
 
     Introduced in 00_index.
     """
     ex = _get(exercise_id)
+    hint_text = _sentence(ex.hint)
     try:
         praise = ex.checker(*args, **kwargs)
-        result = CheckResult(exercise_id, "passed", praise or "correct, well done.")
+        result = CheckResult(exercise_id, "passed", _sentence(praise or "correct, well done"))
     except NotImplementedError:
-        result = CheckResult(exercise_id, "not done", f"not done yet. Hint: {ex.hint}")
+        result = CheckResult(exercise_id, "not done", f"not done yet. Hint: {hint_text}")
     except Incorrect as wrong:
-        result = CheckResult(exercise_id, "incorrect", f"not quite. {wrong}")
-    except Exception as exc:  # the learner's code failed: say how, in one line
-        result = CheckResult(
-            exercise_id, "error",
-            f"your code raised {type(exc).__name__}: {exc}. Hint: {ex.hint}",
-        )
+        result = CheckResult(exercise_id, "incorrect", f"not quite. {_capitalized(_sentence(wrong))}")
+    except Exception as exc:  # pylint: disable=broad-except
+        what = _sentence(f"{type(exc).__name__}: {exc}", limit=300)
+        if _raised_in_checker(exc):  # the check tripped over what the learner's code returned
+            message = (f"the check could not use what your code returned ({what.rstrip('.')}); "
+                       f"compare it with what the task asks for. Hint: {hint_text}")
+        else:  # the learner's code failed: say how, in one line
+            message = f"your code raised {what} Hint: {hint_text}"
+        result = CheckResult(exercise_id, "error", message)
     RESULTS[exercise_id] = result
     return result
 

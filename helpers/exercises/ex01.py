@@ -3,13 +3,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Incorrect, exercise
+from . import Incorrect, _as_number, _describe, exercise
 from . import tensorflow as _tf
 
 
+_WATCH_BOTH = ("x is a constant, and a tape follows a constant only if it watches it: call "
+               "tape.watch(x) on both tapes, the outer and the inner one")
+_INNER_INSIDE = ("take the inner gradient inside the outer tape's with-block, so that the outer "
+                 "tape records how that gradient depends on x")
+
+
+def _right_on_a_variable(second_derivative, f, at: float, second: float) -> bool:
+    """Whether the answer is right when x is a variable, which every tape watches by itself:
+    then what went wrong on the constant is that a tape did not watch it."""
+    tf = _tf()
+    try:
+        got = second_derivative(f, tf.Variable(at))
+        return got is not None and bool(
+            np.isclose(_as_number(got, "x"), second, rtol=1e-4, atol=1e-5))
+    except Exception:  # pylint: disable=broad-except - a diagnosis only
+        return False
+
+
 @exercise("01.1", title="A second derivative with nested tapes",
-          hint="nest two GradientTapes, watch x in both, take the inner gradient inside the outer "
-               "block, then ask the outer tape for the gradient of that gradient.")
+          hint="nest two GradientTapes, watch x in both, take the inner gradient inside the "
+               "outer block, then ask the outer tape for the gradient of that gradient.")
 def _check_second_derivative(second_derivative) -> str:
     tf = _tf()
     cases = [  # (name, f, x, first derivative, second derivative)
@@ -18,15 +36,26 @@ def _check_second_derivative(second_derivative) -> str:
         ("x·eˣ at x = 1", lambda x: tf.exp(x) * x, 1.0, 2 * np.e, 3 * np.e),
     ]
     for name, f, at, first, second in cases:
-        result = second_derivative(f, tf.constant(at))
+        try:
+            result = second_derivative(f, tf.constant(at))
+        except NotImplementedError:
+            raise
+        except Exception as exc:
+            if not _right_on_a_variable(second_derivative, f, at, second):
+                raise
+            raise Incorrect(f"for f(x) = {name} your code raised {type(exc).__name__}: "
+                            f"{_WATCH_BOTH}.") from exc
         if result is None:
-            raise Incorrect(f"for f(x) = {name} you returned None: is x watched by both tapes?")
-        got = float(result)
+            watch = _right_on_a_variable(second_derivative, f, at, second)
+            raise Incorrect(f"for f(x) = {name} you returned None: "
+                            f"{_WATCH_BOTH if watch else _INNER_INSIDE}.")
+        got = _as_number(result, f"second_derivative(f, x) for f(x) = {name}")
         if np.isclose(got, first, rtol=1e-4) and not np.isclose(first, second):
             raise Incorrect(f"for f(x) = {name} you returned {got:.4g}, the first derivative; "
                             f"the second is {second:.4g}: take the gradient of the gradient.")
         if not np.isclose(got, second, rtol=1e-4, atol=1e-5):
-            raise Incorrect(f"for f(x) = {name} the second derivative is {second:.4g}, you returned {got:.4g}.")
+            raise Incorrect(f"for f(x) = {name} the second derivative is {second:.4g}, "
+                            f"you returned {got:.4g}.")
     return "correct: nested tapes give second derivatives (checked on x³, sin and x·eˣ)."
 
 
@@ -40,19 +69,26 @@ def _check_mse_gradients(mse_gradients) -> str:
     y = (2.0 * x - 1.0 + rng.normal(scale=0.1, size=8)).astype(np.float32)
     w, b = tf.Variable(0.5), tf.Variable(0.25)
     grads = mse_gradients(w, b, tf.constant(x), tf.constant(y))
-    if grads is None or len(grads) != 2:
-        raise Incorrect("return a list of two gradients, [dL/dw, dL/db].")
+    if not isinstance(grads, (list, tuple)) or len(grads) != 2:
+        raise Incorrect(f"return a list of two gradients, [dL/dw, dL/db]; you returned "
+                        f"{_describe(grads)}.")
     if any(g is None for g in grads):
-        raise Incorrect("one of your gradients is None: compute the loss inside the tape, from w and b.")
+        raise Incorrect("one of your gradients is None: compute the loss inside the tape, "
+                        "from w and b.")
+    got = [_as_number(g, f"dL/d{name}, the gradient for the scalar {name},") for g, name in zip(grads, "wb")]
     residual = 0.5 * x + 0.25 - y
     expected = [np.mean(2 * residual * x), np.mean(2 * residual)]
-    got = [float(g) for g in grads]
     if np.allclose(got, [np.sum(2 * residual * x), np.sum(2 * residual)], rtol=1e-4):
-        raise Incorrect("your gradients are 8 times too large: the loss is the mean of the squared errors, not the sum.")
+        raise Incorrect("your gradients are 8 times too large: the loss is the mean of the "
+                        "squared errors, not the sum.")
     if np.allclose(got, expected[::-1], rtol=1e-4):
         raise Incorrect("your gradients are in the wrong order: return [dL/dw, dL/db].")
+    if np.allclose(got, [e / 2 for e in expected], rtol=1e-4):
+        raise Incorrect("your gradients are half the right ones: the loss is the mean of the "
+                        "squared errors, (w·x + b − y)², with no factor ½.")
     if not np.allclose(got, expected, rtol=1e-4, atol=1e-6):
-        raise Incorrect(f"expected dL/dw = {expected[0]:.4f} and dL/db = {expected[1]:.4f}, got {got[0]:.4f} and {got[1]:.4f}.")
+        raise Incorrect(f"expected dL/dw = {expected[0]:.4f} and dL/db = {expected[1]:.4f}, "
+                        f"got {got[0]:.4f} and {got[1]:.4f}.")
     if float(w.numpy()) != 0.5 or float(b.numpy()) != 0.25:
         raise Incorrect("your function changed w or b; it should only compute gradients.")
     return "correct: both gradients match 2·mean(error·x) and 2·mean(error)."
@@ -68,14 +104,27 @@ def _check_softplus_sum(softplus_sum) -> str:
     with tf.GradientTape() as tape:
         total = softplus_sum(x)
     if not tf.is_tensor(total):
-        raise Incorrect("return a TensorFlow tensor (tf.reduce_sum gives one), not a Python or NumPy number.")
-    expected_value = float(np.sum(np.log1p(np.exp(values))))
-    if not np.isclose(float(total), expected_value, rtol=1e-5):
-        raise Incorrect(f"the value should be {expected_value:.4f} (the sum of log(1 + eˣ)), you returned {float(total):.4f}.")
+        raise Incorrect(f"return a TensorFlow tensor (tf.reduce_sum gives one), not "
+                        f"{_describe(total)}.")
+    if total.shape.num_elements() != 1:
+        raise Incorrect(f"return one number, the sum over x (tf.reduce_sum); you returned "
+                        f"{_describe(total)}, one value per element.")
+    expected_value = float(np.sum(np.log1p(np.exp(values.astype(np.float64)))))
+    got_value = _as_number(total, "softplus_sum(x)")
+    if not np.isclose(got_value, expected_value, rtol=1e-5):
+        raise Incorrect(f"for x = {values.tolist()} the value should be {expected_value:.4f} "
+                        f"(the sum of log(1 + eˣ)), you returned {got_value:.4f}.")
     grad = tape.gradient(total, x)
     if grad is None:
-        raise Incorrect("the value is right but the gradient is still None: some step leaves TensorFlow (NumPy or .numpy()).")
-    sigmoid = 1 / (1 + np.exp(-values))
-    if not np.allclose(grad.numpy(), sigmoid, atol=1e-5):
-        raise Incorrect("the gradient should be the sigmoid 1 / (1 + e⁻ˣ) at each x, and yours is not.")
+        raise Incorrect("the value is right but the gradient is still None: some step leaves "
+                        "TensorFlow (NumPy or .numpy()).")
+    grad = np.asarray(tf.convert_to_tensor(grad), dtype=np.float64)
+    sigmoid = 1 / (1 + np.exp(-values.astype(np.float64)))
+    differs = ~np.isclose(grad, sigmoid, rtol=0, atol=1e-5)
+    if differs.any():
+        where = int(np.argmax(differs))
+        raise Incorrect(f"the value is right but the gradient is not the sigmoid everywhere: at "
+                        f"x = {values[where]:g} it should be {sigmoid[where]:.4g}, yours is "
+                        f"{grad[where]:.4g} (a formula with a kink, such as max or abs, has its "
+                        "own gradient at the kink).")
     return "correct: every step is a TensorFlow op, and the gradient is the sigmoid."

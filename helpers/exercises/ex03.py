@@ -3,15 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Incorrect, exercise
-
-
-def _as_float(value, what: str) -> float:
-    try:
-        number = float(np.asarray(value))
-    except (TypeError, ValueError):
-        raise Incorrect(f"{what} should be a single number, you returned {value!r}.") from None
-    return number
+from . import Incorrect, _describe, exercise
+from . import _as_number as _as_float
 
 
 def _reference_top_k(labels: np.ndarray, logits: np.ndarray, k: int) -> float:
@@ -44,6 +37,13 @@ def _check_top_k(top_k_accuracy):
             want = _reference_top_k(labels, logits, k)
             if abs(got - want) > 1e-6:
                 kind = "tensors" if as_tensor else "NumPy arrays"
+                if abs(got - want * len(labels)) < 1e-3:
+                    raise Incorrect(f"With k={k} you returned {got:g}, the number of hits; "
+                                    f"return the fraction, {want:.4f} (divide by the number "
+                                    "of examples, or take the mean).")
+                if abs(got - _reference_top_k(labels, -logits, k)) < 1e-6:
+                    raise Incorrect(f"With k={k} you counted the label among the {k} smallest "
+                                    "logits; the best guesses are the largest ones.")
                 raise Incorrect(
                     f"With k={k} on 300 examples ({kind}) the top-{k} accuracy is {want:.4f}, you returned {got:.4f}."
                 )
@@ -70,6 +70,38 @@ def _tiny_problem(seed: int):
     return model, x, y
 
 
+def _clipping_mistake(clip_norm, norm, before, after, grads) -> str:
+    """Name the rule the learner's step applied, from the weights it produced."""
+    g = [t.numpy().astype("float64") for t in grads]
+
+    def moved_by(scales) -> bool:
+        return all(np.allclose(a, b - 0.1 * s * t, rtol=1e-4, atol=1e-5)
+                   for a, b, s, t in zip(after, before, scales, g))
+
+    own_norms = [float(np.sqrt(np.sum(t ** 2))) for t in g]
+    active = norm > clip_norm
+    if active and moved_by([1.0] * len(g)):
+        return (f"With clip_norm={clip_norm} and a global norm of {norm:.3f} the gradients must "
+                "be scaled down before they are applied; yours were applied unclipped.")
+    if not active and moved_by([clip_norm / norm] * len(g)):
+        return (f"With clip_norm={clip_norm:g} and a global norm of {norm:.3f} nothing needs "
+                "clipping, but your step scaled the gradients up to norm clip_norm: the factor "
+                "is clip_norm / max(‖g‖, clip_norm), never more than 1.")
+    if moved_by([clip_norm / max(n, clip_norm) for n in own_norms]):
+        return (f"With clip_norm={clip_norm:g} you clipped each tensor by its own norm; scale "
+                "all gradients by the same factor, clip_norm / max(‖g‖, clip_norm), with ‖g‖ "
+                "the norm of all of them together.")
+    if active and moved_by([clip_norm / norm ** 2] * len(g)):
+        return ("Your factor used the sum of squares without the square root: ‖g‖ = √(Σ g²) "
+                "over all tensors.")
+    if active and moved_by([clip_norm / sum(own_norms)] * len(g)):
+        return ("Your factor used the sum of the tensors' norms; the global norm is the square "
+                "root of the sum of all squares, √(Σ over tensors of Σ g²).")
+    return (f"With clip_norm={clip_norm:g} the weights after one SGD step are not what clipping "
+            "by the global norm gives: scale all gradients by the same factor "
+            "clip_norm / max(‖g‖, clip_norm), then apply them once with the optimizer.")
+
+
 @exercise(
     "03.2",
     title="A train step that clips gradients by their global norm",
@@ -92,31 +124,38 @@ def _check_clipping(clipped_train_step):
         want_weights = [v.numpy() - 0.1 * scale * g.numpy() for v, g in zip(reference.trainable_variables, grads)]
         before = [v.numpy().copy() for v in model.trainable_variables]
 
-        result = clipped_train_step(model, keras.optimizers.SGD(learning_rate=0.1), loss_fn, x, y, clip_norm)
+        result = clipped_train_step(model, keras.optimizers.SGD(learning_rate=0.1), loss_fn, x, y,
+                                    clip_norm)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise Incorrect(f"clipped_train_step should return a pair (loss, global_norm), it returned {result!r}.")
-        loss = _as_float(result[0], "the loss")
-        norm = _as_float(result[1], "the global norm")
+            raise Incorrect("clipped_train_step should return a pair (loss, global_norm); "
+                            f"it returned {_describe(result)}.")
+        loss = _as_float(result[0], "the loss (the first item you return)")
+        norm = _as_float(result[1], "the global norm (the second item you return)")
+        own_norms = [float(np.sqrt(np.sum(g.numpy().astype("float64") ** 2))) for g in grads]
         if abs(loss - float(want_loss)) > 1e-4 * max(1.0, abs(float(want_loss))):
-            raise Incorrect(f"The loss on the test batch is {float(want_loss):.5f}, you returned {loss:.5f}.")
+            if abs(loss - want_norm) < 1e-4 * want_norm:
+                raise Incorrect("You returned (global_norm, loss); return (loss, global_norm).")
+            raise Incorrect(f"The loss on the test batch is {float(want_loss):.5f}, "
+                            f"you returned {loss:.5f}.")
         if abs(norm - want_norm) > 1e-4 * want_norm:
             if active and abs(norm - clip_norm) < 1e-4:
-                raise Incorrect("You returned the norm after clipping; return the global norm before clipping "
-                                "(it tells you how often clipping kicks in).")
-            raise Incorrect(f"The global norm of the gradients is {want_norm:.5f}, you returned {norm:.5f}.")
+                raise Incorrect("You returned the norm after clipping; return the global norm "
+                                "before clipping (it tells you how often clipping kicks in).")
+            if abs(norm - want_norm ** 2) < 1e-4 * want_norm ** 2:
+                raise Incorrect(f"You returned {norm:.5f}, the sum of the squares; the global "
+                                f"norm is its square root, {want_norm:.5f}.")
+            if abs(norm - sum(own_norms)) < 1e-4 * sum(own_norms):
+                raise Incorrect(f"You returned {norm:.5f}, the sum of the tensors' norms; the "
+                                "global norm is the square root of the sum of all squares, "
+                                f"{want_norm:.5f}.")
+            raise Incorrect(f"The global norm of the gradients is {want_norm:.5f}, "
+                            f"you returned {norm:.5f}.")
         after = [v.numpy() for v in model.trainable_variables]
         if all(np.allclose(a, b) for a, b in zip(after, before)):
-            raise Incorrect("The model's weights did not change: apply the clipped gradients with the optimizer.")
+            raise Incorrect("The model's weights did not change: apply the clipped gradients "
+                            "with the optimizer.")
         if not all(np.allclose(a, w, rtol=1e-4, atol=1e-5) for a, w in zip(after, want_weights)):
-            unclipped = [b - 0.1 * g.numpy() for b, g in zip(before, grads)]
-            if active and all(np.allclose(a, u, rtol=1e-4, atol=1e-5) for a, u in zip(after, unclipped)):
-                raise Incorrect(f"With clip_norm={clip_norm} and a global norm of {want_norm:.3f} the gradients must "
-                                "be scaled down before they are applied; yours were applied unclipped.")
-            raise Incorrect(
-                f"With clip_norm={clip_norm} the weights after one SGD step are not what clipping by the global norm "
-                "gives: scale all gradients by the same factor clip_norm / max(global_norm, clip_norm) "
-                "(clipping each tensor by its own norm is a different rule)."
-            )
+            raise Incorrect(_clipping_mistake(clip_norm, want_norm, before, after, grads))
     return "the step clips by the global norm, applies the clipped gradients and reports the norm before clipping."
 
 
@@ -133,30 +172,49 @@ def _check_epoch_mean(epoch_mean_loss):
         ([0.7], [5], 0.7),
         ([2.0, 0.0, 1.0, 4.0], [32, 32, 32, 2], 104.0 / 98.0),
     ]
-    for losses, sizes, want in cases:
-        got = _as_float(epoch_mean_loss(list(losses), list(sizes)), "epoch_mean_loss(...)")
-        if abs(got - want) > 1e-6:
-            if abs(got - float(np.mean(losses))) < 1e-6:
-                raise Incorrect(f"For losses {losses} and batch sizes {sizes} you returned the plain mean of the "
-                                f"batch losses ({got:.4f}); weighted by batch size it is {want:.4f}.")
-            if abs(got - losses[-1]) < 1e-6:
-                raise Incorrect(f"You returned the last batch's loss ({got:.4f}); the epoch's mean is {want:.4f}.")
-            raise Incorrect(f"For losses {losses} and batch sizes {sizes} the epoch's mean loss is {want:.4f}, "
-                            f"you returned {got:.4f}.")
     rng = np.random.default_rng(0)
     per_example = rng.exponential(size=1000)
-    sizes = [32] * 31 + [8]
-    starts = np.cumsum([0] + sizes[:-1])
-    batch_means = [float(per_example[s:s + n].mean()) for s, n in zip(starts, sizes)]
-    got = _as_float(epoch_mean_loss(np.array(batch_means), np.array(sizes)), "epoch_mean_loss(...)")
-    if abs(got - per_example.mean()) > 1e-6:
-        raise Incorrect("Given NumPy arrays, the result should still be the mean over all 1000 examples "
-                        f"({per_example.mean():.4f}); you returned {got:.4f}.")
-    for bad in (([], []), ([1.0, 2.0], [32])):
+    sizes_1000 = [32] * 31 + [8]
+    starts = np.cumsum([0] + sizes_1000[:-1])
+    means_1000 = [float(per_example[s:s + n].mean()) for s, n in zip(starts, sizes_1000)]
+    cases.append((means_1000, sizes_1000, float(per_example.mean())))
+    for losses, sizes, want in cases:
+        shown = ("the 32 batches of a 1000-example epoch" if len(losses) > 10
+                 else f"losses {losses} and batch sizes {sizes}")
+        got = _as_float(epoch_mean_loss(list(losses), list(sizes)), "epoch_mean_loss(...)")
+        if abs(got - want) > 1e-6:
+            weighted_sum = float(np.dot(losses, sizes))
+            if abs(got - float(np.mean(losses))) < 1e-6:
+                raise Incorrect(f"For {shown} you returned the plain mean of the batch losses "
+                                f"({got:.4f}); weighted by batch size it is {want:.4f}.")
+            if abs(got - losses[-1]) < 1e-6:
+                raise Incorrect(f"You returned the last batch's loss ({got:.4f}); the epoch's "
+                                f"mean is {want:.4f}.")
+            if abs(got - weighted_sum / len(losses)) < 1e-6:
+                raise Incorrect(f"For {shown} you divided the weighted sum by the number of "
+                                f"batches; divide by the number of examples, sum(batch_sizes), "
+                                f"to get {want:.4f}.")
+            if abs(got - weighted_sum) < 1e-6 * max(1.0, weighted_sum):
+                raise Incorrect(f"For {shown} you returned the weighted sum ({got:.4f}); divide "
+                                f"it by the number of examples, sum(batch_sizes): {want:.4f}.")
+            raise Incorrect(f"For {shown} the epoch's mean loss is {want:.4f}, "
+                            f"you returned {got:.4f}.")
+    bad_inputs = (
+        (([], []), "there is no mean of nothing"),
+        (([1.0, 2.0], [32]), "every batch loss needs its batch size"),
+        (([1.0], [32, 16]), "every batch size needs its batch loss"),
+    )
+    for args, why in bad_inputs:
+        call = f"epoch_mean_loss({args[0]}, {args[1]})"
         try:
-            epoch_mean_loss(*bad)
+            returned = epoch_mean_loss(*(list(a) for a in args))
         except ValueError:
             continue
-        raise Incorrect(f"epoch_mean_loss{bad} should raise ValueError: there is no mean of nothing, and every "
-                        "batch loss needs its batch size.")
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except - the wrong kind of error
+            raise Incorrect(f"{call} raised {type(exc).__name__}; check the lists first and "
+                            f"raise ValueError with a sentence saying what to pass ({why}).") from exc
+        raise Incorrect(f"{call} returned {_describe(returned)}; it should raise ValueError "
+                        f"({why}).")
     return "that is the mean over every example of the epoch, exactly what keras.metrics.Mean with sample weights gives."

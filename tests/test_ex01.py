@@ -1,0 +1,146 @@
+"""The checkers of 01_gradient_tape accept right answers and name the cause of wrong ones."""
+import re
+
+import numpy as np
+import pytest
+
+import helpers
+
+helpers.start(seed=0, show=False)
+
+import tensorflow as tf  # noqa: E402
+
+from helpers.exercises import evaluate  # noqa: E402
+
+DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")  # ".." but not "..."
+
+
+# --- 01.1: second derivative ---------------------------------------------------------------
+def second_derivative(f, x):
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = f(x)
+        dy_dx = inner.gradient(y, x)
+    return outer.gradient(dy_dx, x)
+
+
+def inner_gradient_after_outer_closed(f, x):
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = f(x)
+    dy_dx = inner.gradient(y, x)
+    return outer.gradient(dy_dx, x)
+
+
+def outer_does_not_watch(f, x):
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = f(x)
+        dy_dx = inner.gradient(y, x)
+    return outer.gradient(dy_dx, x)
+
+
+def inner_does_not_watch(f, x):  # inner.gradient is None, and outer.gradient(None, x) raises
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            y = f(x)
+        dy_dx = inner.gradient(y, x)
+    return outer.gradient(dy_dx, x)
+
+
+def test_second_derivative_passes():
+    assert evaluate("01.1", second_derivative).status == "passed"
+
+
+@pytest.mark.parametrize("answer, cause", [
+    (inner_gradient_after_outer_closed, "inside the outer tape's with-block"),
+    (outer_does_not_watch, "tape.watch(x) on both tapes"),
+    (inner_does_not_watch, "tape.watch(x) on both tapes"),
+])
+def test_second_derivative_names_the_cause(answer, cause):
+    result = evaluate("01.1", answer)
+    assert result.status == "incorrect", result.message
+    assert cause in result.message
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (lambda f, x: (second_derivative(f, x), second_derivative(f, x)), "single number"),
+    (lambda f, x: "six", "single number"),
+    (lambda f, x: tf.stack([second_derivative(f, x)] * 2), "shape (2,)"),
+])
+def test_second_derivative_wrong_type_is_explained_not_a_crash(answer, expected):
+    result = evaluate("01.1", answer)
+    assert result.status == "incorrect", result.message
+    assert expected in result.message and not DOUBLE_STOP.search(result.message)
+
+
+# --- 01.2: gradients of a squared error -----------------------------------------------------
+def mse_gradients(w, b, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((w * x + b - y) ** 2)
+    return tape.gradient(loss, [w, b])
+
+
+def half_mse_gradients(w, b, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((w * x + b - y) ** 2) / 2
+    return tape.gradient(loss, [w, b])
+
+
+def per_example_gradients(w, b, x, y):  # gradients of each squared error, not of the mean
+    return [2 * (w * x + b - y) * x, 2 * (w * x + b - y)]
+
+
+def test_mse_gradients_passes():
+    assert evaluate("01.2", mse_gradients).status == "passed"
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (lambda w, b, x, y: mse_gradients(w, b, x, y)[0], "list of two gradients"),
+    (lambda w, b, x, y: None, "list of two gradients"),
+    (lambda w, b, x, y: mse_gradients(w, b, x, y)[::-1], "wrong order"),
+    (half_mse_gradients, "half"),
+    (per_example_gradients, "single number"),
+])
+def test_mse_gradients_wrong_answers(answer, expected):
+    result = evaluate("01.2", answer)
+    assert result.status == "incorrect", result.message
+    assert expected in result.message
+
+
+# --- 01.3: find the None ---------------------------------------------------------------------
+def softplus_sum(x):
+    return tf.reduce_sum(tf.math.log1p(tf.exp(x)))
+
+
+def stable_softplus_with_a_kink(x):  # right values, but max(x, 0) has gradient 1 at x = 0
+    return tf.reduce_sum(tf.maximum(x, 0.0) + tf.math.log1p(tf.exp(-tf.abs(x))))
+
+
+def test_softplus_passes():
+    assert evaluate("01.3", softplus_sum).status == "passed"
+    assert evaluate("01.3", lambda x: tf.reduce_sum(tf.nn.softplus(x))).status == "passed"
+
+
+def test_softplus_kink_says_where_the_gradient_differs():
+    result = evaluate("01.3", stable_softplus_with_a_kink)
+    assert result.status == "incorrect", result.message
+    assert "x = 0" in result.message and "0.5" in result.message
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (lambda x: tf.math.log1p(tf.exp(x)), "one number"),
+    (lambda x: float(np.log1p(np.exp(x.numpy())).sum()), "TensorFlow tensor"),
+    (lambda x: tf.constant(np.log1p(np.exp(x.numpy())).sum()), "gradient is still None"),
+    (lambda x: tf.reduce_mean(tf.math.log1p(tf.exp(x))), "the value should be"),
+])
+def test_softplus_wrong_answers(answer, expected):
+    result = evaluate("01.3", answer)
+    assert result.status == "incorrect", result.message
+    assert expected in result.message and not DOUBLE_STOP.search(result.message)
