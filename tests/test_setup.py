@@ -10,7 +10,8 @@ import helpers
 
 
 def run_python(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=300)
 
 
 def test_raw_import_is_noisy_but_helpers_start_is_silent():
@@ -60,17 +61,17 @@ def test_seed_everything_reproduces_random_draws():
     import keras
     import tensorflow as tf
 
-    def draws():
-        helpers.seed_everything(7)
+    def draws(seed):
+        helpers.seed_everything(seed)
+        layer = keras.layers.Dense(2)
+        layer.build((None, 3))  # its kernel gets random initial values
         return (np.random.rand(3), tf.random.uniform((3,)).numpy(),
-                keras.random.normal((3,), seed=None).numpy(),
-                keras.layers.Dense(2).build((None, 3)) or None)
+                keras.random.normal((3,), seed=None).numpy(), layer.kernel.numpy())
 
-    first, second = draws(), draws()
-    for a, b in zip(first[:3], second[:3]):
-        np.testing.assert_array_equal(a, b)
-    helpers.seed_everything(8)
-    assert not np.array_equal(np.random.rand(3), first[0])
+    first, second, other = draws(7), draws(7), draws(8)
+    for a, b, c in zip(first, second, other, strict=True):
+        np.testing.assert_array_equal(a, b)  # the same seed gives the same values
+        assert not np.array_equal(a, c)  # and another seed other values
 
 
 def test_seeded_training_is_bitwise_reproducible():
@@ -80,12 +81,14 @@ def test_seeded_training_is_bitwise_reproducible():
         helpers.seed_everything(3)
         x = np.random.rand(64, 5).astype("float32")
         y = (x.sum(axis=1) > 2.5).astype("int32")
-        model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2)])
-        model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(2)])
+        model.compile(optimizer="adam",
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=True)
         return [w.copy() for w in model.get_weights()]
 
-    for a, b in zip(train(), train()):
+    for a, b in zip(train(), train(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -106,13 +109,18 @@ def test_the_session_filter_drops_only_the_known_line():
         import os, helpers
         helpers.start(seed=1, show=False)
         os.write(2, b"before\\n")
-        os.write(2, b"E0000 node_def_util.cc:682] NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition: Op<name=MapDataset>\\n")
+        os.write(2, b"E0000 node_def_util.cc:682] NodeDef mentions attribute "
+                    b"use_unbounded_threadpool which is not in the op definition: "
+                    b"Op<name=MapDataset>\\n")
         os.write(2, b"E0000 some_kernel.cc:1] a real error\\nno newline at the end")
     """)
     assert result.returncode == 0
     assert result.stderr == "before\nE0000 some_kernel.cc:1] a real error\nno newline at the end"
-    assert helpers.is_known_noise("NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition")
-    assert not helpers.is_known_noise("failed call to cuInit")  # start-up lines are filtered only at start-up
+    assert helpers.is_known_noise(
+        "NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition"
+    )
+    # start-up lines are filtered only at start-up
+    assert not helpers.is_known_noise("failed call to cuInit")
 
 
 def test_fits_on_arrays_far_apart_stay_silent():
@@ -122,7 +130,8 @@ def test_fits_on_arrays_far_apart_stay_silent():
         import time, helpers
         helpers.start(seed=1, show=False)
         import numpy as np, keras
-        x = np.ones((100, 3), "float32")  # 100 = 3 x 32 + 4: a partial last batch, as with MNIST at 128
+        # 100 = 3 x 32 + 4: a partial last batch, as with MNIST at 128
+        x = np.ones((100, 3), "float32")
         for _ in range(2):
             model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
             model.compile(optimizer="sgd", loss="mse")
@@ -144,7 +153,8 @@ def test_fits_on_arrays_far_apart_stay_silent():
         model.compile(optimizer="sgd", loss="mse")
         model.fit(x, x[:, :1], batch_size=32, verbose=0, shuffle=True)
     """)
-    assert "use_unbounded_threadpool" in control.stderr  # the line is real: without the filter it shows
+    # the line is real: without the filter it shows
+    assert "use_unbounded_threadpool" in control.stderr
 
 
 def test_retracing_warnings_about_keras_internals_are_dropped_but_yours_are_not():

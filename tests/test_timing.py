@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 
+from helpers import timing
 from helpers.timing import steps_per_second
 
 
@@ -30,10 +31,32 @@ def test_warmup_steps_are_not_timed():
     assert with_warmup > 2.4 * without_warmup
 
 
-def test_every_batch_is_passed_and_repeats_time_the_rest_again():
+class FakeClock:
+    """Stands in for the time module in helpers.timing: time moves only when a step says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+def test_rate_is_timed_steps_over_the_best_timed_run_warmup_excluded(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(timing, "time", clock)
+    # seconds each call takes: the warm-up step, then three runs of the two timed steps
+    # (powers of two, so the clock's sums are exact)
+    durations = iter([8.0, 0.5, 0.5, 0.25, 0.25, 0.5, 0.125])
     seen = []
-    rate = steps_per_second(lambda x, y: seen.append((x, y)), [(1, "a"), (2, "b"), (3, "c")], warmup=1, repeats=3)
-    assert rate > 0
+
+    def step(x, y):
+        seen.append((x, y))
+        clock.now += next(durations)
+
+    rate = steps_per_second(step, [(1, "a"), (2, "b"), (3, "c")], warmup=1, repeats=3)
+    # the runs take 1.0 s, 0.5 s and 0.625 s: the best is 2 steps in 0.5 s. Counting the
+    # warm-up step or its 8 s, all three batches, or the mean or last run would not give 4.
+    assert rate == 4.0
     # tuples are unpacked into arguments; the warm-up runs once, the timed part three times
     assert seen == [(1, "a")] + [(2, "b"), (3, "c")] * 3
 
@@ -58,10 +81,27 @@ def test_with_real_tensorflow_steps():
 
     batches = [(tf.ones((8, 64)), tf.eye(64)) for _ in range(30)]
     compiled = tf.function(step)
-    eager_rate = steps_per_second(step, batches, warmup=3)
-    graph_rate = steps_per_second(compiled, batches, warmup=3)
-    assert eager_rate > 0 and graph_rate > 0
-    assert compiled.experimental_get_tracing_count() == 1  # the warm-up traced it, the timed steps reused it
+    for fn in (step, compiled):
+        durations = []
+
+        def measured(x, y, fn=fn, durations=durations):
+            start = time.perf_counter()
+            result = fn(x, y)
+            result.numpy()
+            durations.append(time.perf_counter() - start)
+            return result
+
+        before = time.perf_counter()
+        rate = steps_per_second(measured, batches, warmup=3)
+        whole_call = time.perf_counter() - before
+        assert len(durations) == 30
+        # The 27 timed steps ran inside the timed part, so it took at least their sum; it
+        # ran within the call but after the 3 warm-up steps (tracing, for the tf.function),
+        # so it took at most the call's time less theirs.
+        warmup_time, steps_time = sum(durations[:3]), sum(durations[3:])
+        assert 27 / (whole_call - warmup_time) <= rate <= 27 / steps_time, fn
+    # the warm-up traced it, the timed steps reused the trace
+    assert compiled.experimental_get_tracing_count() == 1
     assert np.isfinite(w.numpy()).all()
 
 
@@ -80,6 +120,7 @@ def test_with_real_tensorflow_steps():
     ],
 )
 def test_inputs_are_validated(kwargs, match):
-    arguments = {"step_fn": lambda b: None, "batches": list(range(10)), "warmup": 2, "repeats": 1} | kwargs
+    arguments = {"step_fn": lambda b: None, "batches": list(range(10)), "warmup": 2,
+                 "repeats": 1} | kwargs
     with pytest.raises(ValueError, match=match):
         steps_per_second(**arguments)
