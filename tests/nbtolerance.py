@@ -77,7 +77,7 @@ class Rule:
         if self.abs:
             parts.append(f"±{self.abs:g}")
         if self.rel:
-            parts.append(f"±{self.rel:.0%}" if self.rel >= 0.01 else f"rel {self.rel:g}")
+            parts.append(f"±{self.rel * 100:g}%")
         where = f" (rule {self.where!r})" if self.where else ""
         return " + ".join(parts) + where
 
@@ -153,9 +153,15 @@ def compare_text(stored: str, fresh: str, rules: list[Rule]) -> list[str]:
 
 
 def _flatten(outputs, skip_compare):
-    """nbval's grouping of outputs: key (stream name or MIME type) -> list of (container, key)."""
+    """nbval's grouping of outputs: key (stream name or MIME type) -> list of (container, field).
+
+    Streams are grouped by their name (``stdout``, ``stderr``), as nbval compares them.
+    """
     groups: dict[str, list[tuple[dict, str]]] = {}
     for output in outputs:
+        if output.get("output_type") == "stream":
+            groups.setdefault(output["name"], []).append((output, "text"))
+            continue
         for key in output.keys():
             if key in skip_compare:
                 continue
@@ -174,10 +180,7 @@ def reconcile(item, test, ref, rules, skip_compare):
     Returns (outputs, problems): nbval's own comparison then runs on these outputs, so every
     text that is not within tolerance is still reported by nbval, with ``problems`` saying why.
     """
-    from nbval.plugin import transform_streams_for_comparison
-
-    test = [copy.deepcopy(o) for o in transform_streams_for_comparison(test)]
-    ref = transform_streams_for_comparison(ref)
+    test = [copy.deepcopy(o) for o in test]
     test_groups, ref_groups = _flatten(test, skip_compare), _flatten(ref, skip_compare)
     problems = []
     for key, ref_values in ref_groups.items():

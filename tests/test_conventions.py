@@ -78,3 +78,110 @@ def test_every_helper_module_is_reachable_as_an_attribute():
     assert modules <= helpers._SUBMODULES, f"add {sorted(modules - helpers._SUBMODULES)} to helpers._SUBMODULES"
     for name in modules:
         assert getattr(helpers, name).__name__ == f"helpers.{name}"
+
+
+# --- One structure for every notebook: title, navigation, one heading per section cell ---
+
+HEADING = re.compile(r"^(#{1,6}) (.+)$")
+ENDINGS = ["Summary", "What older tutorials get wrong", "Exercises"]
+
+
+def cells_of(book):
+    return [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+            for c in json.loads(book.read_text(encoding="utf-8"))["cells"]]
+
+
+def headings(text):
+    """Heading lines of a Markdown cell, outside fenced code blocks: (level, title)."""
+    found, fenced = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+            continue
+        match = None if fenced else HEADING.match(line)
+        if match:
+            found.append((len(match.group(1)), match.group(2).strip()))
+    return found
+
+
+def title(book):
+    first = cells_of(book)[0][1].splitlines()[0]
+    match = re.fullmatch(rf"# {book.name[:2]} · (.+)", first)
+    assert match, f"{book.name}: the first line must be '# {book.name[:2]} · Title', not {first!r}"
+    return match.group(1)
+
+
+def expected_navigation(book):
+    index = LESSONS.index(book)
+    parts = []
+    if index > 0:
+        previous = LESSONS[index - 1]
+        parts.append(f"[← {previous.name[:2]} · {title(previous)}]({previous.name})")
+    parts.append("[Course index](00_index.ipynb)")
+    if index + 1 < len(LESSONS):
+        following = LESSONS[index + 1]
+        parts.append(f"[{following.name[:2]} · {title(following)} →]({following.name})")
+    return " · ".join(parts)
+
+
+@pytest.mark.parametrize("book", LESSONS, ids=lambda p: p.name)
+def test_navigation_line_is_the_same_at_both_ends(book):
+    cells = cells_of(book)
+    navigation = expected_navigation(book)
+    assert cells[0][1].rstrip().splitlines()[-1] == navigation, f"{book.name}: title cell must end with {navigation}"
+    assert cells[-1] == ("markdown", navigation) or cells[-1] == ("markdown", navigation + "\n"), (
+        f"{book.name}: the last cell must be exactly the navigation line {navigation}")
+
+
+@pytest.mark.parametrize("book", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_section_heading_starts_its_own_cell(book):
+    """tools/slides.py starts a slide at each ## heading: one heading per such cell."""
+    for number, (kind, text) in enumerate(cells_of(book)):
+        if kind != "markdown":
+            continue
+        found = headings(text)
+        if any(level <= 2 for level, _ in found):
+            assert len(found) == 1, f"{book.name} cell {number}: a ## section cell holds {len(found)} headings: {found}"
+            assert HEADING.match(text.splitlines()[0]), f"{book.name} cell {number}: text before the heading"
+
+
+@pytest.mark.parametrize("book", LESSONS, ids=lambda p: p.name)
+def test_sections_are_numbered_then_the_same_endings(book):
+    sections = [t for kind, text in cells_of(book) if kind == "markdown" for level, t in headings(text) if level == 2]
+    numbered = [t for t in sections if re.match(r"\d+\. ", t)]
+    numbers = [int(t.split(".")[0]) for t in numbered]
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), f"{book.name}: sections {numbers}"
+    endings = sections[len(numbered):]
+    assert sections[:len(numbered)] == numbered, f"{book.name}: unnumbered sections among numbered ones: {sections}"
+    assert endings in (ENDINGS, [ENDINGS[0], ENDINGS[2]]), (
+        f"{book.name}: after the numbered sections expected {ENDINGS} (the middle one optional), got {endings}")
+    exercises = [t for kind, text in cells_of(book) if kind == "markdown" for level, t in headings(text) if level == 3
+                 and t.startswith("Exercise ")]
+    assert exercises and all(re.match(rf"Exercise {book.name[:2]}\.\d: \S", t) for t in exercises), exercises
+
+
+def readme_study_times():
+    rows = re.findall(r"^\| \[(\d\d) [^|]*\]\(notebooks/\d\d_\w+\.ipynb\) \|[^|]*\| (\d+) min \| ([^|]+) \|$",
+                      (ROOT / "README.md").read_text(encoding="utf-8"), re.M)
+    return {number: int(minutes) for number, minutes, _ in rows}
+
+
+def test_the_readme_table_lists_every_notebook():
+    assert sorted(readme_study_times()) == sorted(nb.name[:2] for nb in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("book", LESSONS, ids=lambda p: p.name)
+def test_headers_give_the_readme_study_time_and_no_run_time(book):
+    header = cells_of(book)[0][1]
+    minutes = readme_study_times()[book.name[:2]]
+    assert f"**Study time**: about {minutes} minutes." in header, f"{book.name}: header must say {minutes} minutes"
+    assert not re.search(r"\d+\s*(s|seconds?)\b|minutes? to run|to run", header), (
+        f"{book.name}: run times live in the README's table only")
+
+
+def test_the_index_map_lists_every_lesson_with_the_readme_study_time():
+    index_map = cells_of(NOTEBOOKS[0])[1][1]
+    rows = re.findall(r"^\| (\d\d) \| \[[^]]+\]\((\d\d_\w+\.ipynb)\) \|[^|]*\| (\d+) min \|$", index_map, re.M)
+    assert [file for _, file, _ in rows] == [nb.name for nb in LESSONS]
+    study = readme_study_times()
+    assert {number: int(minutes) for number, _, minutes in rows} == {n: m for n, m in study.items() if n != "00"}
