@@ -1,4 +1,4 @@
-"""Shared set-up for the helper tests: a non-interactive plot backend, TensorFlow started quietly."""
+"""Shared set-up for the helper tests: a non-interactive plot backend, figures closed after each."""
 import matplotlib
 
 matplotlib.use("Agg")

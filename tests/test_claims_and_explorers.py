@@ -41,7 +41,7 @@ def test_finite_difference_matches_analytic_gradients():
 def fake_descent(lr, epochs, w0, b0):
     ws = [w0 + (3.0 - w0) * (1 - (1 - lr) ** k) for k in range(epochs + 1)]
     bs = [b0 + (2.0 - b0) * (1 - (1 - lr) ** k) for k in range(epochs + 1)]
-    losses = [(w - 3.0) ** 2 + (b - 2.0) ** 2 + 1.0 for w, b in zip(ws, bs)]
+    losses = [(w - 3.0) ** 2 + (b - 2.0) ** 2 + 1.0 for w, b in zip(ws, bs, strict=True)]
     return ws, bs, losses
 
 
@@ -59,9 +59,13 @@ def test_draw_gradient_descent_panels():
 
 def test_diverged_paths_are_drawn_without_infinities():
     x, y = helpers.data.make_linear_data(n=50, seed=0)
-    ax_fit, ax_path = explorers.draw_gradient_descent(x, y, [0.0, 10.0, np.inf], [0.0, -10.0, np.nan], 3.0, 2.0)
+    ax_fit, ax_path = explorers.draw_gradient_descent(
+        x, y, [0.0, 10.0, np.inf], [0.0, -10.0, np.nan], 3.0, 2.0)
     path = next(line for line in ax_path.get_lines() if line.get_label() == "gradient descent")
-    assert np.all(np.isfinite(path.get_xdata())) and len(path.get_xdata()) == 2
+    np.testing.assert_array_equal(path.get_xdata(), [0.0, 10.0])  # the finite points only
+    np.testing.assert_array_equal(path.get_ydata(), [0.0, -10.0])
+    # and no fitted line from a diverged last epoch
+    assert [line.get_label() for line in ax_fit.get_lines()] == ["true line"]
 
 
 def test_explorer_reruns_the_notebooks_training_on_every_slider_change():
@@ -72,9 +76,11 @@ def test_explorer_reruns_the_notebooks_training_on_every_slider_change():
         calls.append((lr, epochs, w0, b0))
         return fake_descent(lr, epochs, w0, b0)
 
-    box = explorers.gradient_descent_explorer(spy, x, y, 3.0, 2.0, learning_rate=0.1, epochs=15, w0=-1.0, b0=-1.0)
+    box = explorers.gradient_descent_explorer(spy, x, y, 3.0, 2.0, learning_rate=0.1, epochs=15,
+                                              w0=-1.0, b0=-1.0)
     assert calls == [(pytest.approx(0.1), 15, -1.0, -1.0)]
-    (lr, epochs), (w_start, _), status = box.children[0].children, box.children[1].children, box.children[2]
+    (lr, epochs), (w_start, _) = box.children[0].children, box.children[1].children
+    status = box.children[2]
     assert "converging" in status.value
     lr.value = 1.0
     epochs.value = 30

@@ -7,7 +7,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args):
-    return subprocess.run([sys.executable, str(ROOT / "course.py"), *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, str(ROOT / "course.py"), *args],
+                          capture_output=True, text=True, timeout=60)
 
 
 def test_usage_lists_the_commands_and_unknown_ones_fail():
@@ -20,7 +21,8 @@ def test_usage_lists_the_commands_and_unknown_ones_fail():
 
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
-    ci = [line for line in (ROOT / ".ci/run").read_text().splitlines() if line.strip() and not line.startswith("#")]
+    ci = [line for line in (ROOT / ".ci/run").read_text().splitlines()
+          if line.strip() and not line.startswith("#")]
     assert "python3 course.py test" in readme and "python3 course.py lab" in readme
     assert ci[-1].strip() == "exec python3 course.py test"
 

@@ -102,8 +102,10 @@ def test_linear_data_is_reproducible_and_seed_dependent():
     a = data.make_linear_data(n=50, seed=3)
     b = data.make_linear_data(n=50, seed=3)
     c = data.make_linear_data(n=50, seed=4)
-    np.testing.assert_array_equal(a[0], b[0])
-    assert not np.array_equal(a[0], c[0])
+    (xa, ya), (xb, yb), (xc, yc) = a, b, c
+    np.testing.assert_array_equal(xa, xb)
+    np.testing.assert_array_equal(ya, yb)
+    assert not np.array_equal(xa, xc) and not np.array_equal(ya, yc)
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -105,14 +105,16 @@ def test_in_a_kernel_one_handle_is_updated_and_its_text_never_changes(fake_displ
     # closed in pyplot, so the inline backend does not show the figure again after the cell
     assert plot.fig.number not in plt.get_fignums()
     for epoch in (1, 2, 3):
-        plot.update(epoch, train_loss=1 / epoch, val_loss=1.2 / epoch, train_accuracy=1 - 0.1 / epoch,
-                    val_accuracy=1 - 0.12 / epoch)
+        plot.update(epoch, train_loss=1 / epoch, val_loss=1.2 / epoch,
+                    train_accuracy=1 - 0.1 / epoch, val_accuracy=1 - 0.12 / epoch)
     assert plot.show_final() is plot.fig
     assert len(fake_display) == 1  # never displayed a second time
     assert len(handle.updates) == 4 and all(obj is plot.fig for obj in handle.updates)
-    assert len(set(handle.texts)) == 1  # what nbval compares: the same at first display and at the end
+    # what nbval compares: the same at first display and at the end
+    assert len(set(handle.texts)) == 1
     width, height = (plot.fig.get_size_inches() * plot.fig.dpi).round().astype(int)
-    assert handle.texts[0] == f"<Figure size {width}x{height} with 2 Axes>"  # every axes was there from the start
+    # every axes was there from the start
+    assert handle.texts[0] == f"<Figure size {width}x{height} with 2 Axes>"
 
 
 def test_custom_panels():

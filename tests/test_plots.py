@@ -1,4 +1,5 @@
 """Plots draw what they claim: the right lines, markers, colours, labels and legends."""
+import matplotlib
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,10 +24,13 @@ def test_palette_is_okabe_ito_and_roles_are_consistent():
 
 
 def test_course_style_sets_readable_sizes_and_the_palette():
-    plots.use_course_style()
-    assert plt.rcParams["font.size"] >= 12
-    cycle = [c["color"] for c in plt.rcParams["axes.prop_cycle"]]
-    assert cycle[0] == plots.PALETTE["blue"]
+    with matplotlib.rc_context():  # restores every setting afterwards
+        plt.rcdefaults()
+        assert plt.rcParams["font.size"] == 10  # the control: matplotlib's default
+        plots.use_course_style()
+        assert plt.rcParams["font.size"] == 12 and plt.rcParams["axes.titlesize"] == 14
+        assert [c["color"] for c in plt.rcParams["axes.prop_cycle"]] == plots.CYCLE
+        assert plots.CYCLE[0] == plots.PALETTE["blue"]
 
 
 def test_data_and_predictions_blue_dots_red_crosses():
@@ -85,8 +89,9 @@ def test_loss_contours_with_path_and_true_point():
     np.testing.assert_array_equal(lines["gradient descent"].get_xdata(), [0.0, 1.5, 2.9])
     np.testing.assert_array_equal(lines["true (w, b)"].get_xdata(), [3.0])
     assert same_colour(lines["gradient descent"].get_color(), plots.COLORS["path"])
-    low, high = ax.get_xlim()
-    assert low < 0.0 and high > 3.0  # the default range covers the path and the true point
+    # the default ranges cover the path and the true point, padded by at least 1
+    assert ax.get_xlim() == (-1.0, 4.0)  # w from 0 to 3
+    assert ax.get_ylim() == (-1.0, 3.0)  # b from 0 to 2
     assert ax.get_xlabel() == "w" and ax.get_ylabel() == "b"
     with pytest.raises(ValueError, match=r"\(w, b\) pairs"):
         plots.plot_loss_contours(x, y, path=[1, 2, 3])

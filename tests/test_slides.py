@@ -1,4 +1,4 @@
-"""Every notebook can be presented with RISE: slide metadata on every cell, derived by tools/slides.py."""
+"""Every notebook can be presented with RISE: slide metadata on every cell, from tools/slides.py."""
 import copy
 import json
 import sys
@@ -17,18 +17,24 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 def test_slide_metadata_is_present_and_current(book):
     nb = json.loads(book.read_text(encoding="utf-8"))
     for index, cell in enumerate(nb["cells"]):
-        assert "slideshow" in cell["metadata"], f"cell {index} has no slide metadata: run python3 course.py refresh"
-    assert not slides.apply(copy.deepcopy(nb)), "slide metadata is stale: run python3 tools/slides.py on it"
+        assert "slideshow" in cell["metadata"], (
+            f"cell {index} has no slide metadata: run python3 course.py refresh")
+    assert not slides.apply(copy.deepcopy(nb)), (
+        "slide metadata is stale: run python3 tools/slides.py on it")
     types = [c["metadata"]["slideshow"]["slide_type"] for c in nb["cells"]]
     assert types[0] == "slide"
-    for cell, kind in zip(nb["cells"], types):
+    for cell, kind in zip(nb["cells"], types, strict=True):
         if {"heavy", "solution"} & set(cell["metadata"].get("tags", [])):
             assert kind == "skip"
 
 
 def test_rules():
-    md = lambda text: {"cell_type": "markdown", "source": text, "metadata": {}}
-    code = lambda tags=(): {"cell_type": "code", "source": "x = 1", "metadata": {"tags": list(tags)}}
+    def md(text):
+        return {"cell_type": "markdown", "source": text, "metadata": {}}
+
+    def code(tags=()):
+        return {"cell_type": "code", "source": "x = 1", "metadata": {"tags": list(tags)}}
+
     assert slides.slide_type(md("## 3. Section"), None) == "slide"
     assert slides.slide_type(md("### Exercise"), md("text")) == "subslide"
     assert slides.slide_type(md("Next idea."), code()) == "subslide"

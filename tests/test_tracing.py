@@ -10,7 +10,13 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from helpers import tracing  # noqa: E402
-from helpers.tracing import HookCall, TracingCallback, event_window, format_timeline, source_excerpt  # noqa: E402
+from helpers.tracing import (  # noqa: E402
+    HookCall,
+    TracingCallback,
+    event_window,
+    format_timeline,
+    source_excerpt,
+)
 
 
 def _dataset(n, batch_size, seed=0):
@@ -44,7 +50,8 @@ def test_records_fit_hooks_in_order(recorded):
     expected = ["on_train_begin"]
     for _ in range(2):
         expected += ["on_epoch_begin"] + ["on_train_batch_begin", "on_train_batch_end"] * 3
-        expected += ["on_test_begin"] + ["on_test_batch_begin", "on_test_batch_end"] * 2 + ["on_test_end"]
+        expected += ["on_test_begin"] + ["on_test_batch_begin", "on_test_batch_end"] * 2
+        expected += ["on_test_end"]
         expected += ["on_epoch_end"]
     expected += ["on_train_end"]
     assert tracer.hooks()[:n_fit] == expected
@@ -59,20 +66,26 @@ def test_records_log_keys_and_values(recorded):
     assert all(e.keys == () for e in tracer.calls("on_train_batch_begin"))
     epoch_end = tracer.calls("on_epoch_end")
     assert all(e.keys == ("accuracy", "loss", "val_accuracy", "val_loss") for e in epoch_end)
-    # the val_ numbers are the logs on_test_end received, renamed
+    # the val_ numbers are the logs on_test_end received, renamed; the training numbers are
+    # the running means of the epoch's last batch
     test_end = tracer.calls("on_test_end")
-    for epoch, test in zip(epoch_end, test_end):
+    last_batches = tracer.calls("on_train_batch_end")[2::3]
+    for epoch, test, last in zip(epoch_end, test_end, last_batches, strict=True):
         assert epoch.values["val_loss"] == test.values["loss"]
-        assert 0.0 <= epoch.values["accuracy"] <= 1.0
+        assert epoch.values["val_accuracy"] == test.values["accuracy"]
+        assert epoch.values["loss"] == last.values["loss"]
+        assert epoch.values["accuracy"] == last.values["accuracy"]
 
 
 def test_records_predict_hooks(recorded):
     tracer, n_fit = recorded
     assert tracer.hooks()[n_fit:] == (
-        ["on_predict_begin"] + ["on_predict_batch_begin", "on_predict_batch_end"] * 2 + ["on_predict_end"]
+        ["on_predict_begin"] + ["on_predict_batch_begin", "on_predict_batch_end"] * 2
+        + ["on_predict_end"]
     )
     outputs = tracer.calls("on_predict_batch_end")[0]
-    assert outputs.keys == ("outputs",) and outputs.values == {}  # an array is not a number: key only
+    # an array is not a number: key only
+    assert outputs.keys == ("outputs",) and outputs.values == {}
 
 
 def test_count_and_reset(recorded):
@@ -101,7 +114,8 @@ def test_format_timeline_collapses_batches_and_indents(recorded):
     ]
     assert lines[-1] == "on_train_end   logs: accuracy, loss, val_accuracy, val_loss"
     assert len(lines) == 1 + 2 * 6 + 1
-    assert format_timeline(tracer) == format_timeline(tracer.events)  # the callback itself is accepted
+    # the callback itself is accepted
+    assert format_timeline(tracer) == format_timeline(tracer.events)
     no_keys = format_timeline(tracer.events[:n_fit], show_keys=False)
     assert "logs:" not in no_keys and "on_train_batch_begin/end × 3   batches 0, 1, 2" in no_keys
 
@@ -119,8 +133,10 @@ def test_steps_per_execution_shows_batch_ranges():
 def test_long_runs_are_elided():
     events = []
     for b in range(10):
-        events += [HookCall("on_train_batch_begin", b, (), {}), HookCall("on_train_batch_end", b, ("loss",), {"loss": 1.0})]
-    assert format_timeline(events) == "on_train_batch_begin/end × 10   batches 0, 1, 2, …, 8, 9   logs: loss"
+        events += [HookCall("on_train_batch_begin", b, (), {}),
+                   HookCall("on_train_batch_end", b, ("loss",), {"loss": 1.0})]
+    assert format_timeline(events) == (
+        "on_train_batch_begin/end × 10   batches 0, 1, 2, …, 8, 9   logs: loss")
     single = format_timeline(events[:2], show_keys=False)
     assert single == "on_train_batch_begin/end × 1   batch 0"
 
@@ -143,7 +159,8 @@ def test_event_window_marks_position_and_explains(recorded):
     assert rows[0].startswith("   2  on_train_batch_begin batch 0")
     assert rows[1].startswith("▶  3  on_train_batch_end batch 0  {accuracy: ")
     assert rows[2].startswith("   4  on_train_batch_begin batch 1")
-    assert rows[-1].startswith(f"event 3 of {len(tracer.events) - 1}: on_train_batch_end — the logs are the running means")
+    assert rows[-1].startswith(f"event 3 of {len(tracer.events) - 1}: on_train_batch_end — "
+                               "the logs are the running means")
     first = event_window(tracer, 0, radius=0).splitlines()
     assert first[0].startswith("▶") and "on_train_begin" in first[0]
     for bad in (-1, len(tracer.events), 1.5, True):
@@ -155,8 +172,9 @@ def test_event_window_marks_position_and_explains(recorded):
 
 def test_every_hook_has_an_explanation():
     assert set(tracing.EXPLANATIONS) == set(tracing.HOOKS)
-    # and the hooks are exactly the ones keras.callbacks.Callback defines (minus the on_batch_* aliases)
-    keras_hooks = {n for n in dir(keras.callbacks.Callback) if n.startswith("on_")} - {"on_batch_begin", "on_batch_end"}
+    # and the hooks are exactly the ones keras.callbacks.Callback defines (less on_batch_* aliases)
+    keras_hooks = {n for n in dir(keras.callbacks.Callback) if n.startswith("on_")}
+    keras_hooks -= {"on_batch_begin", "on_batch_end"}
     assert set(tracing.HOOKS) == keras_hooks
     with pytest.raises(ValueError, match="HookCall"):
         tracing.explain("on_train_begin")
@@ -176,7 +194,8 @@ def test_source_excerpt_quotes_installed_keras():
 
     src, first = inspect.getsourcelines(TensorFlowTrainer.train_step)
     assert "tape.gradient" in src[number - first]
-    with_context = source_excerpt(TensorFlowTrainer.train_step, "tape.gradient", context=1).splitlines()
+    with_context = source_excerpt(TensorFlowTrainer.train_step, "tape.gradient",
+                                  context=1).splitlines()
     assert len(with_context) == 1 + 3
 
 
