@@ -1,4 +1,4 @@
-"""Catch what TensorFlow's C++ code writes to stderr during a block, to check it instead of showing it.
+"""Catch what TensorFlow's C++ code writes to stderr during a block, to check it, not show it.
 
 TensorFlow's C++ runtime logs straight to file descriptor 2, past Python's ``sys.stderr``, so
 ``contextlib.redirect_stderr`` cannot catch it. Some of those lines depend on the machine: the
@@ -28,8 +28,9 @@ def native_stderr() -> Iterator[list[str]]:
     """Capture what is written to file descriptor 2 (TensorFlow's C++ logs) during the block.
 
     Python's ``sys.stderr`` is not touched: in Jupyter it is the kernel's own stream, not
-    fd 2, and its warnings should stay visible. Yields a list that is filled, after the block, with the captured lines (without line
-    ends, empty lines dropped). The original stderr is restored even if the block raises.
+    fd 2, and its warnings should stay visible. Yields a list that is filled, after the block,
+    with the captured lines (without line ends, empty lines dropped). The original stderr is
+    restored even if the block raises.
 
     Introduced in 06_loop_you_can_ship.
     """
@@ -56,8 +57,10 @@ def native_stderr() -> Iterator[list[str]]:
             lines.extend(line for line in text.splitlines() if line.strip())
 
 
-def unexpected_lines(lines: Iterable[str], allowed: Iterable[re.Pattern] = FLOAT16_NOTICES) -> list[str]:
-    """The captured lines that match none of the ``allowed`` patterns (default: the float16 notices).
+def unexpected_lines(
+    lines: Iterable[str], allowed: Iterable[re.Pattern] = FLOAT16_NOTICES
+) -> list[str]:
+    """The captured lines that match none of the ``allowed`` patterns (default: float16 notices).
 
     Introduced in 06_loop_you_can_ship.
     """
@@ -66,5 +69,7 @@ def unexpected_lines(lines: Iterable[str], allowed: Iterable[re.Pattern] = FLOAT
         raise ValueError("pass a list of lines (what native_stderr() yielded), not one string")
     for pattern in patterns:
         if not isinstance(pattern, re.Pattern):
-            raise ValueError(f"allowed must hold compiled regular expressions (re.compile(...)), got {pattern!r}")
+            raise ValueError(
+                f"allowed must hold compiled regular expressions (re.compile(...)), got {pattern!r}"
+            )
     return [line for line in lines if not any(p.search(line) for p in patterns)]

@@ -419,14 +419,18 @@ def source_order(obj, *needles: str) -> list[int]:
     try:
         lines, first = inspect.getsourcelines(obj)
     except (TypeError, OSError) as exc:
-        raise ValueError(f"cannot read the source of {obj!r}: pass a Python function, method or class ({exc})") from exc
+        raise ValueError(
+            f"cannot read the source of {obj!r}: pass a Python function, method or class ({exc})"
+        ) from exc
     name = getattr(obj, "__qualname__", repr(obj))
     found: list[int] = []
     start = 0
     for needle in needles:
         hit = next((k for k in range(start, len(lines)) if needle in lines[k]), None)
         if hit is None:
-            where = "in" if not found else f"after line {found[-1]} ({needles[len(found) - 1]!r}) in"
+            where = (
+                "in" if not found else f"after line {found[-1]} ({needles[len(found) - 1]!r}) in"
+            )
             raise AssertionError(f"{needle!r} does not occur {where} the source of {name}")
         found.append(first + hit)
         start = hit + 1
