@@ -34,13 +34,15 @@ def test_a_float16_op_writes_only_known_notices():
     import tensorflow as tf
 
     with native_stderr() as lines:
-        product = tf.cast(tf.constant([3e-3]), tf.float16) * tf.cast(tf.constant([2e-3]), tf.float16)
+        half = tf.float16
+        product = tf.cast(tf.constant([3e-3]), half) * tf.cast(tf.constant([2e-3]), half)
     assert product.dtype == tf.float16
     assert unexpected_lines(lines) == []
 
 
 def test_unexpected_lines_keeps_what_no_pattern_allows():
-    notice = "E0000 util.cc:131] oneDNN supports DT_HALF only on platforms with AVX-512. Falling back"
+    notice = ("E0000 util.cc:131] oneDNN supports DT_HALF only on platforms with AVX-512. "
+              "Falling back")
     assert unexpected_lines([notice, "a real error"]) == ["a real error"]
     assert unexpected_lines(["x1", "y"], allowed=[re.compile(r"^x\d")]) == ["y"]
     assert FLOAT16_NOTICES[0].search(notice)
