@@ -24,7 +24,7 @@ def _loss_and_grads(model, x, y):
 
 def momentum_step(model, x, y, learning_rate, beta, velocities):
     loss, grads = _loss_and_grads(model, x, y)
-    for variable, velocity, grad in zip([model.w, model.b], velocities, grads):
+    for variable, velocity, grad in zip([model.w, model.b], velocities, grads, strict=True):
         velocity.assign(beta * velocity + grad)
         variable.assign_sub(learning_rate * velocity)
     return loss
@@ -32,7 +32,7 @@ def momentum_step(model, x, y, learning_rate, beta, velocities):
 
 def rebinds_list_entries(model, x, y, learning_rate, beta, velocities):
     loss, grads = _loss_and_grads(model, x, y)
-    for i, (variable, grad) in enumerate(zip([model.w, model.b], grads)):
+    for i, (variable, grad) in enumerate(zip([model.w, model.b], grads, strict=True)):
         velocities[i] = beta * velocities[i] + grad  # a new tensor in the list, not the variable
         variable.assign_sub(learning_rate * velocities[i])
     return loss
@@ -49,7 +49,7 @@ def rebinds_model_weights(model, x, y, learning_rate, beta, velocities):
 
 def averaged_velocity(model, x, y, learning_rate, beta, velocities):
     loss, grads = _loss_and_grads(model, x, y)
-    for variable, velocity, grad in zip([model.w, model.b], velocities, grads):
+    for variable, velocity, grad in zip([model.w, model.b], velocities, grads, strict=True):
         velocity.assign(beta * velocity + (1 - beta) * grad)
         variable.assign_sub(learning_rate * velocity)
     return loss
@@ -57,10 +57,25 @@ def averaged_velocity(model, x, y, learning_rate, beta, velocities):
 
 def old_velocity(model, x, y, learning_rate, beta, velocities):
     loss, grads = _loss_and_grads(model, x, y)
-    for variable, velocity, grad in zip([model.w, model.b], velocities, grads):
+    for variable, velocity, grad in zip([model.w, model.b], velocities, grads, strict=True):
         variable.assign_sub(learning_rate * velocity)
         velocity.assign(beta * velocity + grad)
     return loss
+
+
+def sum_loss(model, x, y, learning_rate, beta, velocities):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.square(y - model(x)))
+    grads = tape.gradient(loss, [model.w, model.b])
+    for variable, velocity, grad in zip([model.w, model.b], velocities, grads, strict=True):
+        velocity.assign(beta * velocity + grad)
+        variable.assign_sub(learning_rate * velocity)
+    return loss
+
+
+def loss_after_the_update(model, x, y, learning_rate, beta, velocities):
+    momentum_step(model, x, y, learning_rate, beta, velocities)
+    return tf.reduce_mean(tf.square(y - model(x)))
 
 
 def returns_nothing(model, x, y, learning_rate, beta, velocities):
@@ -77,6 +92,8 @@ def test_momentum_passes():
     (averaged_velocity, "(1 − β)"),
     (old_velocity, "After one step w and b should be"),
     (returns_nothing, "returned None"),
+    (sum_loss, "sum of the squared errors"),
+    (loss_after_the_update, "loss after the update"),
     (lambda *args: (momentum_step(*args), 0.0), "single number"),
 ])
 def test_momentum_wrong_answers(answer, expected):

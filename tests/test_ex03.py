@@ -47,7 +47,8 @@ def _step(rule):
             loss = loss_fn(y, model(x, training=True))
         grads = tape.gradient(loss, model.trainable_variables)
         norm = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(g)) for g in grads]))
-        optimizer.apply_gradients(zip(rule(grads, norm, clip_norm), model.trainable_variables))
+        clipped = rule(grads, norm, clip_norm)
+        optimizer.apply_gradients(zip(clipped, model.trainable_variables, strict=True))
         return loss, norm
     return clipped_train_step
 
@@ -95,11 +96,13 @@ def test_clipping_always_rescaling_is_not_called_per_tensor():
 def epoch_mean_loss(batch_losses, batch_sizes):
     if not batch_losses or len(batch_losses) != len(batch_sizes):
         raise ValueError("pass one batch size per batch loss, and at least one batch")
-    return sum(loss * n for loss, n in zip(batch_losses, batch_sizes)) / sum(batch_sizes)
+    pairs = zip(batch_losses, batch_sizes, strict=True)
+    return sum(loss * n for loss, n in pairs) / sum(batch_sizes)
 
 
 def no_checks(batch_losses, batch_sizes):
-    return sum(loss * n for loss, n in zip(batch_losses, batch_sizes)) / sum(batch_sizes)
+    pairs = zip(batch_losses, batch_sizes, strict=False)  # drops what has no partner
+    return sum(loss * n for loss, n in pairs) / sum(batch_sizes)
 
 
 def test_epoch_mean_passes():

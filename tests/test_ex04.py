@@ -1,4 +1,5 @@
-"""The checkers of 04_overriding_train_step accept the solutions and reject plausible wrong answers."""
+"""The checkers of 04_overriding_train_step accept the solutions and reject plausible wrong
+answers."""
 import pytest
 
 import helpers
@@ -11,18 +12,20 @@ import tensorflow as tf  # noqa: E402
 from helpers.exercises import evaluate  # noqa: E402
 
 
-def _update_loss_and_metrics(model, loss, x, y, y_pred, sample_weight):
+def _update_loss_and_metrics(model, loss, x, y, y_pred, sample_weight, by_batch_size=True):
     for metric in model.metrics:
         if metric.name == "loss":
-            metric.update_state(loss, sample_weight=tf.shape(x)[0])
+            # without the batch size as weight, a short last batch counts as much as a full one
+            metric.update_state(loss, sample_weight=tf.shape(x)[0] if by_batch_size else None)
         elif metric.name == "compile_metrics":
             metric.update_state(y, y_pred, sample_weight=sample_weight)
 
 
 # --------------------------------------------------------------------------- 04.1
 
-def _confusion_model(count, reset_ok=True):
-    """A ConfusionModel whose test_step adds count(y, predicted, model) to the confusions."""
+def _confusion_model(count, reset_ok=True, by_batch_size=True, returns=None):
+    """A ConfusionModel whose test_step adds count(y, predicted, model) to the confusions
+    (and returns ``returns(logs)`` if given)."""
     outside = keras.metrics.Sum(name="confusions")
 
     class ConfusionModel(keras.Model):
@@ -36,17 +39,22 @@ def _confusion_model(count, reset_ok=True):
         def test_step(self, data):
             x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
             y_pred = self(x, training=False)
-            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-            _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                     training=False)
+            _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight, by_batch_size)
             predicted = tf.argmax(y_pred, axis=-1)
             y = tf.cast(y, predicted.dtype)
             metric = self.confusions if reset_ok else outside
             metric.update_state(count(y, predicted, self))
             logs = self.get_metrics_result()
             logs["confusions"] = metric.result()
-            return logs
+            return logs if returns is None else returns(logs)
 
     return ConfusionModel
+
+
+def _hits(a, b):
+    return tf.cast(tf.logical_and(a, b), tf.float32)
 
 
 def _pair(y, predicted, model):
@@ -61,9 +69,9 @@ def test_confusion_solution_passes():
 @pytest.mark.parametrize(
     "count, reset_ok",
     [
-        (lambda y, p, m: tf.cast(tf.logical_and(tf.equal(y, m.predicted_class), tf.equal(p, m.true_class)), tf.float32), True),
+        (lambda y, p, m: _hits(tf.equal(y, m.predicted_class), tf.equal(p, m.true_class)), True),
         (lambda y, p, m: tf.cast(tf.not_equal(y, p), tf.float32), True),
-        (lambda y, p, m: tf.cast(tf.logical_and(tf.equal(y, m.true_class), tf.not_equal(p, y)), tf.float32), True),
+        (lambda y, p, m: _hits(tf.equal(y, m.true_class), tf.not_equal(p, y)), True),
         (_pair, False),
     ],
     ids=["swapped", "all-mistakes", "all-mistakes-of-class", "not-reset"],
@@ -71,6 +79,25 @@ def test_confusion_solution_passes():
 def test_confusion_wrong_answers_rejected(count, reset_ok):
     result = evaluate("04.1", _confusion_model(count, reset_ok))
     assert result.status == "incorrect", result.message
+
+
+def test_confusion_unweighted_loss_is_caught_by_the_short_last_batch():
+    result = evaluate("04.1", _confusion_model(_pair, by_batch_size=False))
+    assert result.status == "incorrect", result.message
+    assert "'loss' is the plain mean of the batch values" in result.message
+    assert "sample_weight=tf.shape(x)[0]" in result.message
+
+
+@pytest.mark.parametrize("returns, described", [
+    (lambda logs: None, "None"),
+    (lambda logs: logs["confusions"], "a tensor"),
+    (lambda logs: list(logs.values()), "a list"),
+])
+def test_confusion_step_returning_no_dict_is_explained(returns, described):
+    result = evaluate("04.1", _confusion_model(_pair, returns=returns))
+    assert result.status == "incorrect", result.message
+    assert "test_step should return the dict of logs" in result.message
+    assert f"yours returned {described}" in result.message
 
 
 def test_confusion_placeholder_is_not_done():
@@ -92,7 +119,7 @@ def test_confusion_rejects_an_instance():
 
 # --------------------------------------------------------------------------- 04.2
 
-def _mistake_model(weighting):
+def _mistake_model(weighting, by_batch_size=True, returns_logs=True):
     class MistakeWeightedModel(keras.Model):
         def __init__(self, *args, mistake_weight=2.0, **kwargs):
             super().__init__(*args, **kwargs)
@@ -103,11 +130,13 @@ def _mistake_model(weighting):
             with tf.GradientTape() as tape:
                 y_pred = self(x, training=True)
                 weights = weighting(self, y, y_pred, sample_weight)
-                loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weights, training=True)
+                loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weights,
+                                         training=True)
             grads = tape.gradient(loss, self.trainable_variables)
             self.optimizer.apply(grads, self.trainable_variables)
-            _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight)
-            return self.get_metrics_result()
+            _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight, by_batch_size)
+            if returns_logs:
+                return self.get_metrics_result()
 
     return MistakeWeightedModel
 
@@ -130,8 +159,10 @@ def test_mistake_solution_passes():
     [
         lambda m, y, p, sw: sw,
         lambda m, y, p, sw: tf.where(_wrong(y, p), m.mistake_weight, 1.0),
-        lambda m, y, p, sw: _right_weights(m, y, p, sw) if sw is None else tf.where(_wrong(y, p), 1.0, m.mistake_weight) * sw,
-        lambda m, y, p, sw: tf.where(_wrong(y, p), 1.0, m.mistake_weight) if sw is None else _right_weights(m, y, p, sw),
+        lambda m, y, p, sw: (_right_weights(m, y, p, sw) if sw is None
+                             else tf.where(_wrong(y, p), 1.0, m.mistake_weight) * sw),
+        lambda m, y, p, sw: (tf.where(_wrong(y, p), 1.0, m.mistake_weight) if sw is None
+                             else _right_weights(m, y, p, sw)),
         lambda m, y, p, sw: (lambda w: w / tf.reduce_mean(w))(_right_weights(m, y, p, sw)),
     ],
     ids=["unweighted", "drops-sample-weight", "inverted-with-sw", "inverted", "normalised"],
@@ -139,6 +170,38 @@ def test_mistake_solution_passes():
 def test_mistake_wrong_answers_rejected(weighting):
     result = evaluate("04.2", _mistake_model(weighting))
     assert result.status == "incorrect", result.message
+
+
+def test_mistake_unweighted_loss_is_caught_by_the_short_last_batch():
+    result = evaluate("04.2", _mistake_model(_right_weights, by_batch_size=False))
+    assert result.status == "incorrect", result.message
+    assert "plain mean of the batch losses" in result.message
+
+
+def test_mistake_step_that_never_applies_the_gradients_is_explained():
+    class NoUpdate(keras.Model):
+        def __init__(self, *args, mistake_weight=2.0, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.mistake_weight = mistake_weight
+
+        def train_step(self, data):
+            x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+            y_pred = self(x, training=True)
+            weights = _right_weights(self, y, y_pred, sample_weight)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weights)
+            _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight)
+            return self.get_metrics_result()
+
+    result = evaluate("04.2", NoUpdate)
+    assert result.status == "incorrect", result.message
+    assert "did not move" in result.message
+
+
+def test_mistake_step_returning_none_is_explained():
+    result = evaluate("04.2", _mistake_model(_right_weights, returns_logs=False))
+    assert result.status == "incorrect", result.message
+    assert "train_step should return the dict of logs" in result.message
+    assert "yours returned None" in result.message
 
 
 # --------------------------------------------------------------------------- 04.3
@@ -156,7 +219,8 @@ def _confidence_model(confidence_of, listed=True):
             x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
             with tf.GradientTape() as tape:
                 y_pred = self(x, training=True)
-                loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+                loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                         training=True)
             grads = tape.gradient(loss, self.trainable_variables)
             self.optimizer.apply(grads, self.trainable_variables)
             _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight)
@@ -178,13 +242,19 @@ def test_confidence_solution_passes():
 
 
 @pytest.mark.parametrize(
-    "confidence_of",
-    [lambda p: tf.reduce_max(p, axis=-1), lambda p: tf.reduce_min(tf.nn.softmax(p, axis=-1), axis=-1)],
-    ids=["logits", "min-probability"],
+    "confidence_of, expected",
+    [
+        (lambda p: tf.reduce_max(p, axis=-1), "largest logit"),
+        (lambda p: tf.reduce_min(tf.nn.softmax(p, axis=-1), axis=-1), "mean confidence is"),
+        (lambda p: tf.reduce_mean(_max_probability(p)), "plain mean of the batch means"),
+        (lambda p: tf.zeros_like(_max_probability(p)), "stayed 0"),
+    ],
+    ids=["logits", "min-probability", "batch-means", "zeros"],
 )
-def test_confidence_wrong_answers_rejected(confidence_of):
+def test_confidence_wrong_answers_rejected(confidence_of, expected):
     result = evaluate("04.3", _confidence_model(confidence_of))
     assert result.status == "incorrect", result.message
+    assert expected in result.message
 
 
 def test_confidence_unlisted_metric_rejected():

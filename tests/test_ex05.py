@@ -1,4 +1,5 @@
-"""The checks of 05_inside_fit accept a right answer and reject the placeholder and plausible wrong ones."""
+"""The checks of 05_inside_fit accept a right answer and reject the placeholder and plausible
+wrong ones."""
 import math
 
 import helpers
@@ -43,7 +44,8 @@ def test_stop_callback():
     assert evaluate("05.1", StopsTheCallback).status == "incorrect"
     assert evaluate("05.1", StopsAbove).status == "incorrect"
     assert evaluate("05.1", NotDone).status == "not done"
-    assert evaluate("05.1", StopWhenLossBelow(1.0)).status == "incorrect"  # an instance, not the class
+    # an instance, not the class
+    assert evaluate("05.1", StopWhenLossBelow(1.0)).status == "incorrect"
 
 
 # --- 05.2: batches per epoch --------------------------------------------------------------
@@ -98,3 +100,43 @@ def test_batch_counter():
     assert evaluate("05.3", NeverResets).status == "incorrect"
     assert evaluate("05.3", CountsTestBatches).status == "incorrect"
     assert evaluate("05.3", keras.callbacks.Callback).status == "incorrect"  # no counts at all
+
+
+# --- outcomes, not mechanisms; what the learner returned, validated ------------------------
+class StopsMidEpoch(StopWhenLossBelow):  # right comparison, wrong hook: stops after a batch
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_batch_end(self, batch, logs=None):
+        if logs["loss"] < self.threshold:
+            self.model.stop_training = True
+
+
+def test_stop_callback_that_stops_mid_epoch_is_caught():
+    result = evaluate("05.1", StopsMidEpoch)
+    assert result.status == "incorrect", result.message
+    assert "in the middle of epoch" in result.message and "on_epoch_end" in result.message
+
+
+def test_batches_per_epoch_explains_what_was_expected():
+    cases = {
+        "no rounding": (lambda n, b=None: (n / (b or 32), batches_per_epoch(n, b)[1]),
+                        "whole numbers"),
+        "None": (lambda n, b=None: None, "you returned None"),
+        "three numbers": (lambda n, b=None: (*batches_per_epoch(n, b), 0), "a tuple of 3 items"),
+    }
+    for name, (fn, expected) in cases.items():
+        result = evaluate("05.2", fn)
+        assert result.status == "incorrect", name
+        assert expected in result.message, (name, result.message)
+
+
+class CountsBatchIndex(TrainBatchCounter):  # the batch index + 1 is not the number of calls
+    def on_train_batch_end(self, batch, logs=None):
+        self.counts[-1] = batch + 1
+
+
+def test_batch_counter_counting_the_index_is_caught():
+    result = evaluate("05.3", CountsBatchIndex)
+    assert result.status == "incorrect", result.message
+    assert "steps_per_execution=3" in result.message

@@ -40,8 +40,9 @@ SOLUTIONS = list(solution_cells())
 def run_cell(source: str) -> str:
     helpers.start(seed=42, show=False)
     namespace = {}
-    exec("import numpy as np\nimport tensorflow as tf\nimport keras\nimport matplotlib.pyplot as plt\n"
-         "import helpers\nfrom helpers.exercises import check\n", namespace)
+    exec("import numpy as np\nimport tensorflow as tf\nimport keras\n"
+         "import matplotlib.pyplot as plt\nimport helpers\nfrom helpers.exercises import check\n",
+         namespace)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(source, "<exercise cell>", "exec"), namespace)
@@ -91,7 +92,8 @@ def test_a_wrong_answer_gets_one_friendly_sentence_not_a_traceback():
     assert result.status == "incorrect"
     assert "first derivative" in result.message
     crash = exercises.evaluate("02.2", lambda x, y: 1 / 0)
-    assert crash.status == "error" and "ZeroDivisionError" in crash.message and "Hint" in crash.message
+    assert crash.status == "error"
+    assert "ZeroDivisionError" in crash.message and "Hint" in crash.message
     assert str(crash).count("\n") == 0
 
 
@@ -111,4 +113,55 @@ def test_unknown_exercise_is_a_clear_error():
 def test_markers_and_ids_are_well_formed():
     for param in SOLUTIONS:
         source = param.values[1]
-        assert len(re.findall(r"# BEGIN SOLUTION", source)) == len(re.findall(r"# END SOLUTION", source)) >= 1
+        begins = len(re.findall(r"# BEGIN SOLUTION", source))
+        assert begins == len(re.findall(r"# END SOLUTION", source)) >= 1
+
+
+DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")  # ".." but not "..."
+
+
+def test_messages_end_with_one_full_stop_and_stay_on_one_line():
+    def raises_a_sentence(x, y):
+        raise ValueError("x and y must have the same length.\nSecond line of a long error")
+
+    result = exercises.evaluate("02.2", raises_a_sentence)
+    assert result.status == "error"
+    assert "your code raised ValueError: x and y must have the same length. Hint:" in result.message
+    assert not DOUBLE_STOP.search(str(result)) and "\n" not in str(result)
+    done = exercises.evaluate("02.2", lambda x, y: (1.0, 2.0))
+    assert done.status == "incorrect" and done.message.endswith(".")
+    assert not DOUBLE_STOP.search(done.message)
+
+
+def test_an_error_inside_the_checker_is_not_blamed_on_the_learners_code():
+    from helpers.exercises import _REGISTRY, Exercise, ex04
+
+    # a checker that trips over its argument inside helpers/exercises (None is not an array)
+    _REGISTRY["99.8"] = Exercise("99.8", "checker trips", "return an array.", ex04._batch_means)
+    try:
+        result = exercises.evaluate("99.8", None, 8)
+    finally:
+        del _REGISTRY["99.8"]
+    assert result.status == "error"
+    assert result.message.startswith("the check could not use what your code returned (TypeError")
+    assert "your code raised" not in result.message and result.message.endswith("return an array.")
+    learners = exercises.evaluate("02.2", lambda x, y: x.no_such_method())
+    assert learners.message.startswith("your code raised AttributeError")
+
+
+@pytest.mark.parametrize("ex_id, answer, expected", [
+    ("01.3", lambda x: tf_module().math.log1p(tf_module().exp(x)), "shape (5,)"),
+    ("02.1", lambda model, x, y, lr, beta, velocities: None, "returned None"),
+    ("02.3", lambda x: None, "you returned None"),
+    ("03.3", lambda losses, sizes: None, "you returned None"),
+])
+def test_returning_the_wrong_type_gets_what_was_expected_not_a_formatting_error(
+        ex_id, answer, expected):
+    result = exercises.evaluate(ex_id, answer)
+    assert result.status == "incorrect", result.message
+    assert expected in result.message
+    assert "unsupported format string" not in result.message
+
+
+def tf_module():
+    return helpers.import_tensorflow_quietly()

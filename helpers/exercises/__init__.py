@@ -96,7 +96,8 @@ def _as_number(value, what: str) -> float:
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise Incorrect(f"{what} should be a single number; you returned {_describe(value)}") from None
+        raise Incorrect(
+            f"{what} should be a single number; you returned {_describe(value)}") from None
     if array.size != 1:
         raise Incorrect(f"{what} should be a single number; you returned {_describe(value)}")
     return float(array.reshape(()))
@@ -204,7 +205,8 @@ def evaluate(exercise_id: str, *args, **kwargs) -> CheckResult:
     except NotImplementedError:
         result = CheckResult(exercise_id, "not done", f"not done yet. Hint: {hint_text}")
     except Incorrect as wrong:
-        result = CheckResult(exercise_id, "incorrect", f"not quite. {_capitalized(_sentence(wrong))}")
+        message = f"not quite. {_capitalized(_sentence(wrong))}"
+        result = CheckResult(exercise_id, "incorrect", message)
     except Exception as exc:  # pylint: disable=broad-except
         what = _sentence(f"{type(exc).__name__}: {exc}", limit=300)
         if _raised_in_checker(exc):  # the check tripped over what the learner's code returned

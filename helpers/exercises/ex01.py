@@ -6,7 +6,6 @@ import numpy as np
 from . import Incorrect, _as_number, _describe, exercise
 from . import tensorflow as _tf
 
-
 _WATCH_BOTH = ("x is a constant, and a tape follows a constant only if it watches it: call "
                "tape.watch(x) on both tapes, the outer and the inner one")
 _INNER_INSIDE = ("take the inner gradient inside the outer tape's with-block, so that the outer "
@@ -51,17 +50,17 @@ def _check_second_derivative(second_derivative) -> str:
                             f"{_WATCH_BOTH if watch else _INNER_INSIDE}.")
         got = _as_number(result, f"second_derivative(f, x) for f(x) = {name}")
         if np.isclose(got, first, rtol=1e-4) and not np.isclose(first, second):
-            raise Incorrect(f"for f(x) = {name} you returned {got:.4g}, the first derivative; "
-                            f"the second is {second:.4g}: take the gradient of the gradient.")
+            raise Incorrect(f"for f(x) = {name} you returned {got:.4g}, the first derivative; the "
+                            f"second is {second:.4g}: take the gradient of the gradient.")
         if not np.isclose(got, second, rtol=1e-4, atol=1e-5):
-            raise Incorrect(f"for f(x) = {name} the second derivative is {second:.4g}, "
-                            f"you returned {got:.4g}.")
+            raise Incorrect(f"for f(x) = {name} the second derivative is {second:.4g}, you "
+                            f"returned {got:.4g}.")
     return "correct: nested tapes give second derivatives (checked on x³, sin and x·eˣ)."
 
 
 @exercise("01.2", title="Gradients of a squared error",
-          hint="compute loss = tf.reduce_mean((w * x + b - y) ** 2) inside one tape, then "
-               "return tape.gradient(loss, [w, b]).")
+          hint="compute loss = tf.reduce_mean((w * x + b - y) ** 2) inside one tape, then return "
+               "tape.gradient(loss, [w, b]).")
 def _check_mse_gradients(mse_gradients) -> str:
     tf = _tf()
     rng = np.random.default_rng(3)
@@ -70,12 +69,13 @@ def _check_mse_gradients(mse_gradients) -> str:
     w, b = tf.Variable(0.5), tf.Variable(0.25)
     grads = mse_gradients(w, b, tf.constant(x), tf.constant(y))
     if not isinstance(grads, (list, tuple)) or len(grads) != 2:
-        raise Incorrect(f"return a list of two gradients, [dL/dw, dL/db]; you returned "
+        raise Incorrect("return a list of two gradients, [dL/dw, dL/db]; you returned "
                         f"{_describe(grads)}.")
     if any(g is None for g in grads):
-        raise Incorrect("one of your gradients is None: compute the loss inside the tape, "
-                        "from w and b.")
-    got = [_as_number(g, f"dL/d{name}, the gradient for the scalar {name},") for g, name in zip(grads, "wb")]
+        raise Incorrect("one of your gradients is None: compute the loss inside the tape, from w "
+                        "and b.")
+    got = [_as_number(g, f"dL/d{name}, the gradient for the scalar {name},")
+           for g, name in zip(grads, "wb", strict=True)]
     residual = 0.5 * x + 0.25 - y
     expected = [np.mean(2 * residual * x), np.mean(2 * residual)]
     if np.allclose(got, [np.sum(2 * residual * x), np.sum(2 * residual)], rtol=1e-4):
@@ -87,8 +87,8 @@ def _check_mse_gradients(mse_gradients) -> str:
         raise Incorrect("your gradients are half the right ones: the loss is the mean of the "
                         "squared errors, (w·x + b − y)², with no factor ½.")
     if not np.allclose(got, expected, rtol=1e-4, atol=1e-6):
-        raise Incorrect(f"expected dL/dw = {expected[0]:.4f} and dL/db = {expected[1]:.4f}, "
-                        f"got {got[0]:.4f} and {got[1]:.4f}.")
+        raise Incorrect(f"expected dL/dw = {expected[0]:.4f} and dL/db = {expected[1]:.4f}, got "
+                        f"{got[0]:.4f} and {got[1]:.4f}.")
     if float(w.numpy()) != 0.5 or float(b.numpy()) != 0.25:
         raise Incorrect("your function changed w or b; it should only compute gradients.")
     return "correct: both gradients match 2·mean(error·x) and 2·mean(error)."
@@ -104,16 +104,16 @@ def _check_softplus_sum(softplus_sum) -> str:
     with tf.GradientTape() as tape:
         total = softplus_sum(x)
     if not tf.is_tensor(total):
-        raise Incorrect(f"return a TensorFlow tensor (tf.reduce_sum gives one), not "
+        raise Incorrect("return a TensorFlow tensor (tf.reduce_sum gives one), not "
                         f"{_describe(total)}.")
     if total.shape.num_elements() != 1:
-        raise Incorrect(f"return one number, the sum over x (tf.reduce_sum); you returned "
+        raise Incorrect("return one number, the sum over x (tf.reduce_sum); you returned "
                         f"{_describe(total)}, one value per element.")
     expected_value = float(np.sum(np.log1p(np.exp(values.astype(np.float64)))))
     got_value = _as_number(total, "softplus_sum(x)")
     if not np.isclose(got_value, expected_value, rtol=1e-5):
-        raise Incorrect(f"for x = {values.tolist()} the value should be {expected_value:.4f} "
-                        f"(the sum of log(1 + eˣ)), you returned {got_value:.4f}.")
+        raise Incorrect(f"for x = {values.tolist()} the value should be {expected_value:.4f} (the "
+                        f"sum of log(1 + eˣ)), you returned {got_value:.4f}.")
     grad = tape.gradient(total, x)
     if grad is None:
         raise Incorrect("the value is right but the gradient is still None: some step leaves "
@@ -123,8 +123,8 @@ def _check_softplus_sum(softplus_sum) -> str:
     differs = ~np.isclose(grad, sigmoid, rtol=0, atol=1e-5)
     if differs.any():
         where = int(np.argmax(differs))
-        raise Incorrect(f"the value is right but the gradient is not the sigmoid everywhere: at "
-                        f"x = {values[where]:g} it should be {sigmoid[where]:.4g}, yours is "
+        raise Incorrect("the value is right but the gradient is not the sigmoid everywhere: at x "
+                        f"= {values[where]:g} it should be {sigmoid[where]:.4g}, yours is "
                         f"{grad[where]:.4g} (a formula with a kink, such as max or abs, has its "
                         "own gradient at the kink).")
     return "correct: every step is a TensorFlow op, and the gradient is the sigmoid."

@@ -9,7 +9,8 @@ from . import tensorflow as _tf
 
 @exercise("02.1", title="Momentum by hand",
           hint="inside a tape compute the loss; get [dw, db]; for each weight do "
-               "velocity.assign(beta * velocity + grad) and then weight.assign_sub(learning_rate * velocity).")
+               "velocity.assign(beta * velocity + grad) and then "
+               "weight.assign_sub(learning_rate * velocity).")
 def _check_momentum(momentum_step) -> str:
     tf = _tf()
 
@@ -41,13 +42,22 @@ def _check_momentum(momentum_step) -> str:
         vw, vb = beta * vw + gw, beta * vb + gb
         w, b = w - lr * vw, b - lr * vb
         if loss is None:
-            raise Incorrect(f"momentum_step returned None; return the loss before the update "
-                            f"(at step {step + 1} it is {expected_loss:.4f}).")
+            raise Incorrect("momentum_step returned None; return the loss before the update (at "
+                            f"step {step + 1} it is {expected_loss:.4f}).")
         got_loss = _as_number(loss, "the loss momentum_step returns")
         if not np.isclose(got_loss, expected_loss, rtol=1e-4):
-            raise Incorrect(f"at step {step + 1} return the loss before the update "
-                            f"({expected_loss:.4f}), got {got_loss:.4f}.")
-        if any(v is not var for v, var in zip(velocities, v_vars)) or len(velocities) != 2:
+            after = np.mean((w * xs + b - ys) ** 2)
+            if np.isclose(got_loss, after, rtol=1e-4):
+                raise Incorrect(f"at step {step + 1} you returned the loss after the update "
+                                f"({got_loss:.4f}); return the one computed in the tape, before "
+                                f"it ({expected_loss:.4f}).")
+            if np.isclose(got_loss, expected_loss * len(xs), rtol=1e-4):
+                raise Incorrect(f"at step {step + 1} you returned the sum of the squared errors "
+                                f"({got_loss:.4f}); the loss is their mean ({expected_loss:.4f}).")
+            raise Incorrect(f"at step {step + 1} the loss before the update is "
+                            f"{expected_loss:.4f}, you returned {got_loss:.4f}.")
+        replaced = [v is not var for v, var in zip(velocities, v_vars, strict=False)]
+        if len(velocities) != 2 or any(replaced):
             raise Incorrect("you replaced the entries of the velocities list; update the two "
                             "variables in it in place with velocity.assign(...), so the caller's "
                             "variables carry the velocity to the next step.")
@@ -58,20 +68,20 @@ def _check_momentum(momentum_step) -> str:
                 raise Incorrect("your velocity is β·v + (1 − β)·∂L/∂p, an average; the task's "
                                 "velocity adds the whole gradient: v ← β·v + ∂L/∂p.")
             raise Incorrect(f"after step {step + 1} the velocities should be ({vw:.4f}, "
-                            f"{vb:.4f}), they are ({got_v[0]:.4f}, {got_v[1]:.4f}); "
-                            "update them in place with assign.")
+                            f"{vb:.4f}), they are ({got_v[0]:.4f}, {got_v[1]:.4f}); update them "
+                            "in place with assign.")
         if model.w is not w_var or model.b is not b_var:
             raise Incorrect("you replaced model.w or model.b by a new value; change the "
-                            "variables in place with assign_sub, so the model keeps training "
-                            "the same variables.")
+                            "variables in place with assign_sub, so the model keeps training the "
+                            "same variables.")
         got_p = [float(w_var.numpy()), float(b_var.numpy())]
         if not np.allclose(got_p, [w, b], rtol=1e-4, atol=1e-6):
             if step == 0:
-                raise Incorrect(f"after one step w and b should be ({w:.4f}, {b:.4f}), "
-                                f"got ({got_p[0]:.4f}, {got_p[1]:.4f}).")
+                raise Incorrect(f"after one step w and b should be ({w:.4f}, {b:.4f}), got "
+                                f"({got_p[0]:.4f}, {got_p[1]:.4f}).")
             raise Incorrect(f"after step {step + 1} w and b should be ({w:.4f}, {b:.4f}), got "
-                            f"({got_p[0]:.4f}, {got_p[1]:.4f}): is the update p ← p − η·v "
-                            "using the new velocity?")
+                            f"({got_p[0]:.4f}, {got_p[1]:.4f}): is the update p ← p − η·v using "
+                            "the new velocity?")
     return "correct: three momentum steps match the formula exactly."
 
 
@@ -84,7 +94,7 @@ def _check_least_squares(least_squares) -> str:
     result = least_squares(x, y)
     if not isinstance(result, (tuple, list, np.ndarray)) or len(result) != 2:
         raise Incorrect(f"return two numbers, w and b; you returned {_describe(result)}.")
-    w, b = (_as_number(v, name) for v, name in zip(result, ("w", "b")))
+    w, b = (_as_number(v, name) for v, name in zip(result, ("w", "b"), strict=True))
     (w_ref, b_ref), *_ = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)
     n = len(x)
     if np.allclose([b, w], [w_ref, b_ref], rtol=1e-6):
@@ -95,13 +105,14 @@ def _check_least_squares(least_squares) -> str:
                             "(n−1)/n: the covariance and the variance must divide by the same "
                             "count (np.cov divides by n − 1, np.var by n).")
     if not np.allclose([w, b], [w_ref, b_ref], rtol=1e-6, atol=1e-9):
-        raise Incorrect(f"the least-squares line for the test data is w = {w_ref:.4f}, "
-                        f"b = {b_ref:.4f}; you returned {w:.4f}, {b:.4f}.")
+        raise Incorrect(f"the least-squares line for the test data is w = {w_ref:.4f}, b = "
+                        f"{b_ref:.4f}; you returned {w:.4f}, {b:.4f}.")
     return "correct: your formula gives the exact least-squares line."
 
 
 @exercise("02.3", title="The largest stable learning rate",
-          hint="build H = 2·[[mean(x²), mean(x)], [mean(x), 1]] and return 2 / its largest eigenvalue (np.linalg.eigvalsh).")
+          hint="build H = 2·[[mean(x²), mean(x)], [mean(x), 1]] and return 2 / its largest "
+               "eigenvalue (np.linalg.eigvalsh).")
 def _check_max_lr(max_stable_learning_rate) -> str:
     rng = np.random.default_rng(5)
     x = rng.normal(loc=2.0, scale=1.5, size=200)
@@ -114,14 +125,14 @@ def _check_max_lr(max_stable_learning_rate) -> str:
         raise Incorrect(f"you returned 1/λ_max; the threshold is 2/λ_max = {expected:.4f}.")
     if np.isclose(got, 2 * expected, rtol=1e-6):
         raise Incorrect(f"you returned twice the threshold ({got:.4f}): the Hessian has the "
-                        f"factor 2, H = 2·[[mean(x²), mean(x)], [mean(x), 1]]; 2/λ_max = "
+                        "factor 2, H = 2·[[mean(x²), mean(x)], [mean(x), 1]]; 2/λ_max = "
                         f"{expected:.4f}.")
     if np.isclose(got, 2 / eigenvalues.min(), rtol=1e-6):
-        raise Incorrect(f"you used the smallest eigenvalue; the fastest-curving direction "
-                        f"sets the limit, so use the largest: 2/λ_max = {expected:.4f}.")
+        raise Incorrect("you used the smallest eigenvalue; the fastest-curving direction sets "
+                        f"the limit, so use the largest: 2/λ_max = {expected:.4f}.")
     if not np.isclose(got, expected, rtol=1e-6):
-        raise Incorrect(f"for the test data the threshold is {expected:.4f}, "
-                        f"you returned {got:.4f}.")
+        raise Incorrect(f"for the test data the threshold is {expected:.4f}, you returned "
+                        f"{got:.4f}.")
 
     def run(lr, steps=200):  # the claim itself: just below converges, just above diverges
         w = b = 0.0
@@ -133,5 +144,7 @@ def _check_max_lr(max_stable_learning_rate) -> str:
     with np.errstate(over="ignore", invalid="ignore"):
         below, above = run(0.95 * got), run(1.05 * got)
     if not (below < 1e-3 and (not np.isfinite(above) or above > 1e3)):
-        raise Incorrect("gradient descent does not switch from converging to diverging at your threshold.")
-    return f"correct: below {got:.3f} gradient descent converges, above it diverges (checked by running it)."
+        raise Incorrect("gradient descent does not switch from converging to diverging at your "
+                        "threshold.")
+    return (f"correct: below {got:.3f} gradient descent converges, above it diverges "
+            "(checked by running it).")

@@ -15,8 +15,8 @@ def _reference_top_k(labels: np.ndarray, logits: np.ndarray, k: int) -> float:
 @exercise(
     "03.1",
     title="Top-k accuracy from logits",
-    hint="tf.math.in_top_k(targets, predictions, k) says, per example, whether the label is among the k "
-    "largest logits; cast to float32 and take the mean.",
+    hint="tf.math.in_top_k(targets, predictions, k) says, per example, whether the label is "
+    "among the k largest logits; cast to float32 and take the mean.",
 )
 def _check_top_k(top_k_accuracy):
     import tensorflow as tf
@@ -38,24 +38,26 @@ def _check_top_k(top_k_accuracy):
             if abs(got - want) > 1e-6:
                 kind = "tensors" if as_tensor else "NumPy arrays"
                 if abs(got - want * len(labels)) < 1e-3:
-                    raise Incorrect(f"With k={k} you returned {got:g}, the number of hits; "
-                                    f"return the fraction, {want:.4f} (divide by the number "
-                                    "of examples, or take the mean).")
+                    raise Incorrect(f"With k={k} you returned {got:g}, the number of hits; return "
+                                    f"the fraction, {want:.4f} (divide by the number of examples, "
+                                    "or take the mean).")
                 if abs(got - _reference_top_k(labels, -logits, k)) < 1e-6:
                     raise Incorrect(f"With k={k} you counted the label among the {k} smallest "
                                     "logits; the best guesses are the largest ones.")
                 raise Incorrect(
-                    f"With k={k} on 300 examples ({kind}) the top-{k} accuracy is {want:.4f}, you returned {got:.4f}."
+                    f"With k={k} on 300 examples ({kind}) the top-{k} accuracy is {want:.4f}, you "
+                    f"returned {got:.4f}."
                 )
     ranks_1_to_4 = [0, 40, 80, 120]  # top-1 0.25, top-3 0.75, top-5 1.0
-    got = _as_float(top_k_accuracy(labels[ranks_1_to_4], logits[ranks_1_to_4]), "top_k_accuracy(labels, logits)")
+    got = _as_float(top_k_accuracy(labels[ranks_1_to_4], logits[ranks_1_to_4]),
+                    "top_k_accuracy(labels, logits)")
     if abs(got - 0.75) > 1e-6:
         raise Incorrect("Called without k, top_k_accuracy should use k=3.")
     import keras
 
     metric = keras.metrics.SparseTopKCategoricalAccuracy(k=3)
     metric.update_state(labels, logits)
-    return (f"your top-3 accuracy agrees with keras.metrics.SparseTopKCategoricalAccuracy(k=3) "
+    return ("your top-3 accuracy agrees with keras.metrics.SparseTopKCategoricalAccuracy(k=3) "
             f"({float(metric.result()):.4f} on the test case).")
 
 
@@ -65,8 +67,10 @@ def _tiny_problem(seed: int):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(16, 4)).astype("float32")
     y = rng.integers(0, 3, size=16)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="tanh"), keras.layers.Dense(3)])
-    model.set_weights([rng.normal(scale=2.0, size=w.shape).astype("float32") for w in model.get_weights()])
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(5, activation="tanh"), keras.layers.Dense(3)])
+    model.set_weights(
+        [rng.normal(scale=2.0, size=w.shape).astype("float32") for w in model.get_weights()])
     return model, x, y
 
 
@@ -76,7 +80,7 @@ def _clipping_mistake(clip_norm, norm, before, after, grads) -> str:
 
     def moved_by(scales) -> bool:
         return all(np.allclose(a, b - 0.1 * s * t, rtol=1e-4, atol=1e-5)
-                   for a, b, s, t in zip(after, before, scales, g))
+                   for a, b, s, t in zip(after, before, scales, g, strict=True))
 
     own_norms = [float(np.sqrt(np.sum(t ** 2))) for t in g]
     active = norm > clip_norm
@@ -88,25 +92,25 @@ def _clipping_mistake(clip_norm, norm, before, after, grads) -> str:
                 "clipping, but your step scaled the gradients up to norm clip_norm: the factor "
                 "is clip_norm / max(‖g‖, clip_norm), never more than 1.")
     if moved_by([clip_norm / max(n, clip_norm) for n in own_norms]):
-        return (f"With clip_norm={clip_norm:g} you clipped each tensor by its own norm; scale "
-                "all gradients by the same factor, clip_norm / max(‖g‖, clip_norm), with ‖g‖ "
-                "the norm of all of them together.")
+        return (f"With clip_norm={clip_norm:g} you clipped each tensor by its own norm; scale all "
+                "gradients by the same factor, clip_norm / max(‖g‖, clip_norm), with ‖g‖ the "
+                "norm of all of them together.")
     if active and moved_by([clip_norm / norm ** 2] * len(g)):
-        return ("Your factor used the sum of squares without the square root: ‖g‖ = √(Σ g²) "
-                "over all tensors.")
+        return ("Your factor used the sum of squares without the square root: ‖g‖ = √(Σ g²) over "
+                "all tensors.")
     if active and moved_by([clip_norm / sum(own_norms)] * len(g)):
         return ("Your factor used the sum of the tensors' norms; the global norm is the square "
                 "root of the sum of all squares, √(Σ over tensors of Σ g²).")
     return (f"With clip_norm={clip_norm:g} the weights after one SGD step are not what clipping "
-            "by the global norm gives: scale all gradients by the same factor "
-            "clip_norm / max(‖g‖, clip_norm), then apply them once with the optimizer.")
+            "by the global norm gives: scale all gradients by the same factor clip_norm / "
+            "max(‖g‖, clip_norm), then apply them once with the optimizer.")
 
 
 @exercise(
     "03.2",
     title="A train step that clips gradients by their global norm",
-    hint="global_norm = sqrt(sum of tf.reduce_sum(g**2) over all gradients); multiply every gradient by "
-    "clip_norm / max(global_norm, clip_norm); apply; return (loss, global_norm).",
+    hint="global_norm = sqrt(sum of tf.reduce_sum(g**2) over all gradients); multiply every "
+    "gradient by clip_norm / max(global_norm, clip_norm); apply; return (loss, global_norm).",
 )
 def _check_clipping(clipped_train_step):
     import keras
@@ -121,22 +125,23 @@ def _check_clipping(clipped_train_step):
         grads = tape.gradient(want_loss, reference.trainable_variables)
         want_norm = float(np.sqrt(sum(np.sum(g.numpy().astype("float64") ** 2) for g in grads)))
         scale = clip_norm / max(want_norm, clip_norm)
-        want_weights = [v.numpy() - 0.1 * scale * g.numpy() for v, g in zip(reference.trainable_variables, grads)]
+        want_weights = [v.numpy() - 0.1 * scale * g.numpy()
+                        for v, g in zip(reference.trainable_variables, grads, strict=True)]
         before = [v.numpy().copy() for v in model.trainable_variables]
 
         result = clipped_train_step(model, keras.optimizers.SGD(learning_rate=0.1), loss_fn, x, y,
                                     clip_norm)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise Incorrect("clipped_train_step should return a pair (loss, global_norm); "
-                            f"it returned {_describe(result)}.")
+            raise Incorrect("clipped_train_step should return a pair (loss, global_norm); it "
+                            f"returned {_describe(result)}.")
         loss = _as_float(result[0], "the loss (the first item you return)")
         norm = _as_float(result[1], "the global norm (the second item you return)")
         own_norms = [float(np.sqrt(np.sum(g.numpy().astype("float64") ** 2))) for g in grads]
         if abs(loss - float(want_loss)) > 1e-4 * max(1.0, abs(float(want_loss))):
             if abs(loss - want_norm) < 1e-4 * want_norm:
                 raise Incorrect("You returned (global_norm, loss); return (loss, global_norm).")
-            raise Incorrect(f"The loss on the test batch is {float(want_loss):.5f}, "
-                            f"you returned {loss:.5f}.")
+            raise Incorrect(f"The loss on the test batch is {float(want_loss):.5f}, you returned "
+                            f"{loss:.5f}.")
         if abs(norm - want_norm) > 1e-4 * want_norm:
             if active and abs(norm - clip_norm) < 1e-4:
                 raise Incorrect("You returned the norm after clipping; return the global norm "
@@ -148,22 +153,24 @@ def _check_clipping(clipped_train_step):
                 raise Incorrect(f"You returned {norm:.5f}, the sum of the tensors' norms; the "
                                 "global norm is the square root of the sum of all squares, "
                                 f"{want_norm:.5f}.")
-            raise Incorrect(f"The global norm of the gradients is {want_norm:.5f}, "
-                            f"you returned {norm:.5f}.")
+            raise Incorrect(f"The global norm of the gradients is {want_norm:.5f}, you returned "
+                            f"{norm:.5f}.")
         after = [v.numpy() for v in model.trainable_variables]
-        if all(np.allclose(a, b) for a, b in zip(after, before)):
+        if all(np.allclose(a, b) for a, b in zip(after, before, strict=True)):
             raise Incorrect("The model's weights did not change: apply the clipped gradients "
                             "with the optimizer.")
-        if not all(np.allclose(a, w, rtol=1e-4, atol=1e-5) for a, w in zip(after, want_weights)):
+        if not all(np.allclose(a, w, rtol=1e-4, atol=1e-5)
+                   for a, w in zip(after, want_weights, strict=True)):
             raise Incorrect(_clipping_mistake(clip_norm, want_norm, before, after, grads))
-    return "the step clips by the global norm, applies the clipped gradients and reports the norm before clipping."
+    return ("the step clips by the global norm, applies the clipped gradients and reports the "
+            "norm before clipping.")
 
 
 @exercise(
     "03.3",
     title="The true mean loss of an epoch",
-    hint="Weight each batch's mean loss by its batch size: sum(loss_i * n_i) / sum(n_i). Raise ValueError "
-    "when the lists are empty or of different lengths.",
+    hint="Weight each batch's mean loss by its batch size: sum(loss_i * n_i) / sum(n_i). "
+    "Raise ValueError when the lists are empty or of different lengths.",
 )
 def _check_epoch_mean(epoch_mean_loss):
     cases = [
@@ -176,7 +183,8 @@ def _check_epoch_mean(epoch_mean_loss):
     per_example = rng.exponential(size=1000)
     sizes_1000 = [32] * 31 + [8]
     starts = np.cumsum([0] + sizes_1000[:-1])
-    means_1000 = [float(per_example[s:s + n].mean()) for s, n in zip(starts, sizes_1000)]
+    means_1000 = [float(per_example[s:s + n].mean())
+                  for s, n in zip(starts, sizes_1000, strict=True)]
     cases.append((means_1000, sizes_1000, float(per_example.mean())))
     for losses, sizes, want in cases:
         shown = ("the 32 batches of a 1000-example epoch" if len(losses) > 10
@@ -192,13 +200,13 @@ def _check_epoch_mean(epoch_mean_loss):
                                 f"mean is {want:.4f}.")
             if abs(got - weighted_sum / len(losses)) < 1e-6:
                 raise Incorrect(f"For {shown} you divided the weighted sum by the number of "
-                                f"batches; divide by the number of examples, sum(batch_sizes), "
-                                f"to get {want:.4f}.")
+                                "batches; divide by the number of examples, sum(batch_sizes), to "
+                                f"get {want:.4f}.")
             if abs(got - weighted_sum) < 1e-6 * max(1.0, weighted_sum):
                 raise Incorrect(f"For {shown} you returned the weighted sum ({got:.4f}); divide "
                                 f"it by the number of examples, sum(batch_sizes): {want:.4f}.")
-            raise Incorrect(f"For {shown} the epoch's mean loss is {want:.4f}, "
-                            f"you returned {got:.4f}.")
+            raise Incorrect(f"For {shown} the epoch's mean loss is {want:.4f}, you returned "
+                            f"{got:.4f}.")
     bad_inputs = (
         (([], []), "there is no mean of nothing"),
         (([1.0, 2.0], [32]), "every batch loss needs its batch size"),
@@ -214,7 +222,9 @@ def _check_epoch_mean(epoch_mean_loss):
             raise
         except Exception as exc:  # pylint: disable=broad-except - the wrong kind of error
             raise Incorrect(f"{call} raised {type(exc).__name__}; check the lists first and "
-                            f"raise ValueError with a sentence saying what to pass ({why}).") from exc
+                            f"raise ValueError with a sentence saying what to pass ({why})."
+                            ) from exc
         raise Incorrect(f"{call} returned {_describe(returned)}; it should raise ValueError "
                         f"({why}).")
-    return "that is the mean over every example of the epoch, exactly what keras.metrics.Mean with sample weights gives."
+    return ("that is the mean over every example of the epoch, exactly what keras.metrics.Mean "
+            "with sample weights gives.")

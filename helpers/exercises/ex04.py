@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Incorrect, exercise
+from . import Incorrect, _describe, exercise
 
 _N_FEATURES = 5
 _N_CLASSES = 4
@@ -20,8 +20,8 @@ def _require_model_class(model_class, name: str) -> None:
 
     if not (isinstance(model_class, type) and issubclass(model_class, keras.Model)):
         raise Incorrect(
-            f"pass the class itself, check(..., {name}), not an instance or a function; "
-            f"it must subclass keras.Model (got {model_class!r})."
+            f"pass the class itself, check(..., {name}), not an instance or a function; it must "
+            f"subclass keras.Model (got {model_class!r})."
         )
 
 
@@ -57,6 +57,34 @@ def _compile(model, learning_rate: float = 0.0):
     return model
 
 
+def _checking_step(model, step_name: str, run):
+    """``run()`` (a fit() or evaluate() of ``model``), with ``model.<step_name>`` watched: if it
+    returns something other than a dict of logs, say so instead of Keras's internal error."""
+    original = getattr(model, step_name)
+    returned = []
+
+    def step(data):
+        logs = original(data)
+        if not isinstance(logs, dict):
+            returned.append(logs)
+        return logs
+
+    setattr(model, step_name, step)
+    try:
+        return run()
+    except Exception as exc:  # pylint: disable=broad-except - explained if the step returned junk
+        if isinstance(exc, (NotImplementedError, Incorrect)) or not returned:
+            raise
+        raise Incorrect(
+            f"{step_name} should return the dict of logs that self.get_metrics_result() gives "
+            f"(metric name → value); yours returned {_describe(returned[0])}."
+        ) from None
+
+
+def _batch_means(values: np.ndarray, batch_size: int) -> list[float]:
+    return [float(np.mean(values[i:i + batch_size])) for i in range(0, len(values), batch_size)]
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=-1, keepdims=True)
     e = np.exp(z)
@@ -70,6 +98,7 @@ def _cross_entropy(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- 04.1
 
 _CONFUSION_BATCH = 16
+_CONFUSION_N = 90  # 5 full batches and a short one of 10: a plain mean of batch means is off
 
 
 def _confusion_pairs(y, predicted, batch_size):
@@ -87,11 +116,13 @@ def _confusion_pairs(y, predicted, batch_size):
             wrong_of_a = matrix[a].sum() - matrix[a, a]
             if a == b or count == 0:
                 continue
-            if count in (matrix[b, a], wrong_of_a, total_wrong, last_matrix[a, b], matrix[:, b].sum() - matrix[b, b]):
+            wrong_as_b = matrix[:, b].sum() - matrix[b, b]
+            if count in (matrix[b, a], wrong_of_a, total_wrong, last_matrix[a, b], wrong_as_b):
                 continue
             pairs.append((a, b))
     if len(pairs) < 2:  # the data are fixed, so this only happens if the checker itself is broken
-        raise RuntimeError("checker 04.1: the fixed test data give no usable (true, predicted) pair")
+        raise RuntimeError(
+            "checker 04.1: the fixed test data give no usable (true, predicted) pair")
     return [pairs[0], pairs[-1]], matrix, last_matrix, total_wrong
 
 
@@ -105,62 +136,91 @@ def _confusion_pairs(y, predicted, batch_size):
     ),
 )
 def _check_confusion(model_class):
-    import keras
-
     _require_model_class(model_class, "ConfusionModel")
-    x, y, kernel, bias = _tiny_problem(96, seed=4)
+    x, y, kernel, bias = _tiny_problem(_CONFUSION_N, seed=4)
     predicted = np.argmax(x @ kernel + bias, axis=-1)
     pairs, matrix, last_matrix, total_wrong = _confusion_pairs(y, predicted, _CONFUSION_BATCH)
 
-    reference = _compile(_build(keras.Model, kernel, bias))
-    expected_logs = reference.evaluate(x, y, batch_size=_CONFUSION_BATCH, return_dict=True, verbose=0)
+    logits = x @ kernel + bias
+    expected_logs = {  # what the built-in test_step reports: means over examples
+        "loss": float(np.mean(_cross_entropy(logits, y))),
+        "accuracy": float(np.mean(predicted == y)),
+    }
+    unweighted = {  # what a loss or accuracy tracker updated without the batch size reports
+        "loss": float(np.mean(_batch_means(_cross_entropy(logits, y), _CONFUSION_BATCH))),
+        "accuracy": float(np.mean(_batch_means(predicted == y, _CONFUSION_BATCH))),
+    }
 
     for true_class, predicted_class in pairs:
-        model = _compile(_build(model_class, kernel, bias, true_class=true_class, predicted_class=predicted_class))
+        model = _compile(_build(model_class, kernel, bias, true_class=true_class,
+                                predicted_class=predicted_class))
         expected = int(matrix[true_class, predicted_class])
         for attempt in range(2):  # twice: evaluate() must start from zero each time
-            logs = model.evaluate(x, y, batch_size=_CONFUSION_BATCH, return_dict=True, verbose=0)
+            logs = _checking_step(model, "test_step", lambda m=model: m.evaluate(
+                x, y, batch_size=_CONFUSION_BATCH, return_dict=True, verbose=0))
             if "confusions" not in logs:
                 raise Incorrect(
-                    f"evaluate() returned {sorted(logs)} but no 'confusions': update self.confusions in "
-                    "test_step and return self.get_metrics_result()."
+                    f"evaluate() returned {sorted(logs)} but no 'confusions': update "
+                    "self.confusions in test_step and return self.get_metrics_result()."
                 )
             got = float(logs["confusions"])
             where = f"true class {true_class} predicted as {predicted_class}"
             if abs(got - expected) > 1e-6:
                 if attempt == 1 and abs(got - 2 * expected) < 1e-6:
                     raise Incorrect(
-                        "the count doubled on the second evaluate(): your metric is not reset. Keep it as "
-                        "an attribute of the model (self.confusions), so it is in model.metrics."
+                        "the count doubled on the second evaluate(): your metric is not reset. "
+                        "Keep it as an attribute of the model (self.confusions), so it is in "
+                        "model.metrics."
                     )
                 if abs(got - matrix[predicted_class, true_class]) < 1e-6:
-                    raise Incorrect(f"for {where} you counted the swapped pair (true {predicted_class} "
-                                    f"predicted as {true_class}).")
+                    raise Incorrect(f"for {where} you counted the swapped pair (true "
+                                    f"{predicted_class} predicted as {true_class}).")
                 if abs(got - (matrix[true_class].sum() - matrix[true_class, true_class])) < 1e-6:
-                    raise Incorrect(f"for {where} you counted every mistake on class {true_class}, "
-                                    f"not only those predicted as {predicted_class}.")
+                    raise Incorrect(f"for {where} you counted every mistake on class "
+                                    f"{true_class}, not only those predicted as "
+                                    f"{predicted_class}.")
                 if abs(got - total_wrong) < 1e-6:
-                    raise Incorrect("you counted every misclassified example; count only one (true, predicted) pair.")
+                    raise Incorrect("you counted every misclassified example; count only one "
+                                    "(true, predicted) pair.")
                 if abs(got - last_matrix[true_class, predicted_class]) < 1e-6:
-                    raise Incorrect("you reported the last batch only: add each batch's count with "
-                                    "self.confusions.update_state(...), which accumulates.")
-                raise Incorrect(f"for {where} there are {expected} such examples in the check data, "
-                                f"your test_step reported {got:g}.")
+                    raise Incorrect("you reported the last batch only: add each batch's count "
+                                    "with self.confusions.update_state(...), which accumulates.")
+                raise Incorrect(f"for {where} there are {expected} such examples in the check "
+                                f"data, your test_step reported {got:g}.")
             for name in ("loss", "accuracy"):
-                if name not in logs or not np.isclose(float(logs[name]), expected_logs[name], rtol=1e-5, atol=1e-6):
-                    shown = f"{float(logs[name]):.4f}" if name in logs else "nothing"
+                if name not in logs:
                     raise Incorrect(
-                        f"'{name}' should still be what the built-in test_step reports "
-                        f"({expected_logs[name]:.4f}), yours gave {shown}: update the 'loss' metric "
-                        "with the loss and 'compile_metrics' with (y, y_pred)."
-                    )
-    return "your test_step counts that confusion exactly, batch after batch, and keeps loss and accuracy right."
+                        f"evaluate() returned {sorted(logs)} but no '{name}': update the 'loss' "
+                        "metric with the loss and 'compile_metrics' with (y, y_pred), and return "
+                        "self.get_metrics_result().")
+                got_value = float(logs[name])
+                if np.isclose(got_value, expected_logs[name], rtol=1e-5, atol=1e-6):
+                    continue
+                if np.isclose(got_value, unweighted[name], rtol=1e-5, atol=1e-6):
+                    raise Incorrect(
+                        f"'{name}' is the plain mean of the batch values ({got_value:.4f}), but "
+                        f"the last batch has {_CONFUSION_N % _CONFUSION_BATCH} examples, not "
+                        f"{_CONFUSION_BATCH}: weight each batch by its size, as the built-in "
+                        f"test_step does ({expected_logs[name]:.4f}); update the 'loss' metric "
+                        "with sample_weight=tf.shape(x)[0].")
+                raise Incorrect(
+                    f"'{name}' should still be what the built-in test_step reports "
+                    f"({expected_logs[name]:.4f}), yours gave {got_value:.4f}: update the 'loss' "
+                    "metric with the loss and 'compile_metrics' with (y, y_pred).")
+    return ("your test_step counts that confusion exactly, batch after batch, and keeps loss "
+            "and accuracy right.")
 
 
 # --------------------------------------------------------------------------- 04.2
 
 _MISTAKE_LR = 0.5
 _MISTAKE_BATCH = 8
+_MISTAKE_N = 44  # 5 full batches and a short one of 4
+
+
+def _same(got_weights, want_weights) -> bool:
+    return all(np.allclose(g, e, rtol=1e-4, atol=1e-5)
+               for g, e in zip(got_weights, want_weights, strict=True))
 
 
 def _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, sample_weight):
@@ -169,7 +229,7 @@ def _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, sample_weigh
 
     w = tf.Variable(kernel)
     b = tf.Variable(bias)
-    batch_losses = []
+    batch_losses, batch_sizes = [], []
     for start in range(0, len(x), _MISTAKE_BATCH):
         xb = tf.constant(x[start:start + _MISTAKE_BATCH])
         yb = tf.constant(y[start:start + _MISTAKE_BATCH])
@@ -185,7 +245,9 @@ def _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, sample_weigh
         w.assign_sub(_MISTAKE_LR * grad_w)
         b.assign_sub(_MISTAKE_LR * grad_b)
         batch_losses.append(float(loss))
-    return [w.numpy(), b.numpy()], float(np.mean(batch_losses))
+        batch_sizes.append(int(xb.shape[0]))
+    weighted = float(np.dot(batch_losses, batch_sizes) / np.sum(batch_sizes))
+    return [w.numpy(), b.numpy()], weighted, float(np.mean(batch_losses))
 
 
 @exercise(
@@ -193,45 +255,65 @@ def _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, sample_weigh
     title="A train_step that learns more from its mistakes",
     hint=(
         "Start from section 2's train_step. Inside the tape, build per-example weights with "
-        "tf.where(argmax of y_pred != y, self.mistake_weight, 1.0), multiply them by sample_weight "
-        "when it is not None, and pass them to self.compute_loss(..., sample_weight=...)."
+        "tf.where(argmax of y_pred != y, self.mistake_weight, 1.0), multiply them by "
+        "sample_weight when it is not None, and pass them to self.compute_loss(..., "
+        "sample_weight=...)."
     ),
 )
 def _check_mistake_weighted(model_class):
     _require_model_class(model_class, "MistakeWeightedModel")
-    x, y, kernel, bias = _tiny_problem(48, seed=2)
+    x, y, kernel, bias = _tiny_problem(_MISTAKE_N, seed=2)
     data_weights = np.random.default_rng(3).uniform(0.2, 2.0, size=len(x)).astype("float32")
-    cases = [(3.0, None, "without sample weights"), (2.0, data_weights, "with sample weights from fit()")]
+    cases = [(3.0, None, "without sample weights"), (2.0, data_weights, "with sample weights from "
+                                                                        "fit()")]
     for mistake_weight, sample_weight, label in cases:
-        expected_weights, expected_loss = _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, sample_weight)
-        model = _compile(_build(model_class, kernel, bias, mistake_weight=mistake_weight), learning_rate=_MISTAKE_LR)
-        history = model.fit(x, y, sample_weight=sample_weight, batch_size=_MISTAKE_BATCH, epochs=1,
-                            shuffle=False, verbose=0)
+        expected_weights, expected_loss, unweighted_loss = _mistake_weighted_reference(
+            x, y, kernel, bias, mistake_weight, sample_weight)
+        model = _compile(_build(model_class, kernel, bias, mistake_weight=mistake_weight),
+                         learning_rate=_MISTAKE_LR)
+        history = _checking_step(model, "train_step", lambda m=model, sw=sample_weight: m.fit(
+            x, y, sample_weight=sw, batch_size=_MISTAKE_BATCH, epochs=1, shuffle=False,
+            verbose=0))
         got_weights = model.get_weights()
-        close = all(np.allclose(g, e, rtol=1e-4, atol=1e-5) for g, e in zip(got_weights, expected_weights))
-        if not close:
-            unweighted, _ = _mistake_weighted_reference(x, y, kernel, bias, 1.0, sample_weight)
-            if all(np.allclose(g, e, rtol=1e-4, atol=1e-5) for g, e in zip(got_weights, unweighted)):
-                raise Incorrect(f"{label}, the weights moved as if no example were weighted: pass your "
-                                "weights to compute_loss(..., sample_weight=...).")
+        if not _same(got_weights, expected_weights):
+            if _same(got_weights, [kernel, bias]):
+                raise Incorrect(f"{label}, the weights did not move in one epoch: compute the "
+                                "gradients of the loss with the tape and apply them with "
+                                "self.optimizer.apply(grads, self.trainable_variables).")
+            unweighted, _, _ = _mistake_weighted_reference(x, y, kernel, bias, 1.0, sample_weight)
+            if _same(got_weights, unweighted):
+                raise Incorrect(f"{label}, the weights moved as if no example were weighted: pass "
+                                "your weights to compute_loss(..., sample_weight=...).")
             if sample_weight is not None:
-                ignored, _ = _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, None)
-                if all(np.allclose(g, e, rtol=1e-4, atol=1e-5) for g, e in zip(got_weights, ignored)):
-                    raise Incorrect("the sample weights given to fit() were dropped: multiply your weights "
-                                    "by sample_weight when it is not None.")
-            raise Incorrect(f"{label}, after one epoch the weights differ from one-epoch SGD where "
-                            f"misclassified examples count {mistake_weight:g} times and the others once.")
+                ignored, _, _ = _mistake_weighted_reference(x, y, kernel, bias, mistake_weight,
+                                                            None)
+                if _same(got_weights, ignored):
+                    raise Incorrect("the sample weights given to fit() were dropped: multiply "
+                                    "your weights by sample_weight when it is not None.")
+            raise Incorrect(f"{label}, after one epoch the weights differ from one-epoch SGD "
+                            f"where misclassified examples count {mistake_weight:g} times and the "
+                            "others once.")
         reported = history.history.get("loss", [None])[0]
+        if reported is not None and not np.isclose(reported, expected_loss, rtol=1e-4, atol=1e-5) \
+                and np.isclose(reported, unweighted_loss, rtol=1e-4, atol=1e-5):
+            raise Incorrect(
+                f"{label}, history['loss'] is the plain mean of the batch losses "
+                f"({reported:.4f}), but the last batch has {_MISTAKE_N % _MISTAKE_BATCH} "
+                f"examples, not {_MISTAKE_BATCH}: update the 'loss' metric with "
+                f"sample_weight=tf.shape(x)[0], so the epoch's loss is {expected_loss:.4f}.")
         if reported is None or not np.isclose(reported, expected_loss, rtol=1e-4, atol=1e-5):
             shown = "nothing" if reported is None else f"{reported:.4f}"
-            raise Incorrect(f"{label}, history['loss'] should be the weighted loss ({expected_loss:.4f}), "
-                            f"yours is {shown}: update the 'loss' metric with what compute_loss returned.")
-    return "misclassified examples now pull harder on the weights, and sample weights from fit() still count."
+            raise Incorrect(f"{label}, history['loss'] should be the weighted loss "
+                            f"({expected_loss:.4f}), yours is {shown}: update the 'loss' metric "
+                            "with what compute_loss returned.")
+    return ("misclassified examples now pull harder on the weights, and sample weights from "
+            "fit() still count.")
 
 
 # --------------------------------------------------------------------------- 04.3
 
 _CONFIDENCE_BATCH = 8
+_CONFIDENCE_N = 30  # 3 full batches and a short one of 6: the mean of batch means is off
 
 
 @exercise(
@@ -240,44 +322,61 @@ _CONFIDENCE_BATCH = 8
     hint=(
         "In __init__, assign a keras.metrics.Mean(name='confidence') to self.confidence (an "
         "attribute, so Keras lists it in self.metrics); in train_step, update it with each "
-        "example's largest softmax probability (tf.nn.softmax, then tf.reduce_max over the classes)."
+        "example's largest softmax probability (tf.nn.softmax, then tf.reduce_max over the "
+        "classes)."
     ),
 )
 def _check_confidence(model_class):
     _require_model_class(model_class, "ConfidenceModel")
-    x_a, y_a, kernel, bias = _tiny_problem(32, seed=5)
-    x_b, y_b, _, _ = _tiny_problem(32, seed=6, scale=3.0)  # larger inputs: more confident predictions
+    x_a, y_a, kernel, bias = _tiny_problem(_CONFIDENCE_N, seed=5)
+    # larger inputs: more confident predictions
+    x_b, y_b, _, _ = _tiny_problem(_CONFIDENCE_N, seed=6, scale=3.0)
     model = _compile(_build(model_class, kernel, bias))  # learning rate 0: the weights stay fixed
     names = [m.name for m in model.metrics]
     if "confidence" not in names:
-        raise Incorrect(f"model.metrics has {names} but no 'confidence': create the Mean in __init__ "
-                        "as an attribute of the model.")
+        raise Incorrect(f"model.metrics has {names} but no 'confidence': create the Mean in "
+                        "__init__ as an attribute of the model.")
     seen = []
     for x, y, label in ((x_a, y_a, "first"), (x_b, y_b, "second")):
         logits = x @ kernel + bias
-        expected = float(np.mean(_softmax(logits.astype("float64")).max(axis=-1)))
+        confidences = _softmax(logits.astype("float64")).max(axis=-1)
+        expected = float(np.mean(confidences))
         expected_loss = float(np.mean(_cross_entropy(logits, y)))
-        history = model.fit(x, y, batch_size=_CONFIDENCE_BATCH, epochs=1, shuffle=False, verbose=0)
+        history = _checking_step(model, "train_step", lambda m=model, x=x, y=y: m.fit(
+            x, y, batch_size=_CONFIDENCE_BATCH, epochs=1, shuffle=False, verbose=0))
         got = history.history.get("confidence", [None])[0]
         if got is None:
             raise Incorrect(f"history has {sorted(history.history)} but no 'confidence': return "
                             "self.get_metrics_result() after updating the metric.")
         if not np.isclose(got, expected, rtol=1e-5, atol=1e-6):
             if seen and np.isclose(got, np.mean(seen + [expected]), rtol=1e-5, atol=1e-6):
-                raise Incorrect("the second fit() reported the mean over both data sets: your metric is "
-                                "not reset between epochs, so it is not in model.metrics.")
-            last = slice(len(x) - _CONFIDENCE_BATCH, len(x))
-            last_mean = float(np.mean(_softmax(logits[last].astype("float64")).max(axis=-1)))
-            if np.isclose(got, last_mean, rtol=1e-5, atol=1e-6):
-                raise Incorrect("you reported the last batch only: let the Mean accumulate over the epoch "
-                                "(fit() resets it for you).")
+                raise Incorrect("the second fit() reported the mean over both data sets: your "
+                                "metric is not reset between epochs, so it is not in "
+                                "model.metrics.")
+            batch_means = _batch_means(confidences, _CONFIDENCE_BATCH)
+            if np.isclose(got, batch_means[-1], rtol=1e-5, atol=1e-6):
+                raise Incorrect("you reported the last batch only: let the Mean accumulate over "
+                                "the epoch (fit() resets it for you).")
+            if np.isclose(got, np.mean(batch_means), rtol=1e-5, atol=1e-6):
+                raise Incorrect(
+                    f"you reported the plain mean of the batch means ({got:.4f}), but the last "
+                    f"batch has {_CONFIDENCE_N % _CONFIDENCE_BATCH} examples, not "
+                    f"{_CONFIDENCE_BATCH}: update the Mean with each example's value (or with "
+                    f"sample_weight=batch size), so the mean is over examples: {expected:.4f}.")
+            if got == 0:
+                raise Incorrect("your metric stayed 0: update it in train_step, before returning "
+                                "self.get_metrics_result().")
             max_logit = float(np.mean(logits.max(axis=-1)))
             if np.isclose(got, max_logit, rtol=1e-5, atol=1e-6):
-                raise Incorrect("that is the mean largest logit: apply tf.nn.softmax to y_pred first.")
-            raise Incorrect(f"on the {label} data set the mean confidence is {expected:.4f}, "
-                            f"your metric gave {got:.4f}.")
+                raise Incorrect("that is the mean largest logit: apply tf.nn.softmax to y_pred "
+                                "first.")
+            raise Incorrect(f"on the {label} data set the mean confidence is {expected:.4f}, your "
+                            f"metric gave {got:.4f}.")
         reported_loss = history.history.get("loss", [None])[0]
-        if reported_loss is None or not np.isclose(reported_loss, expected_loss, rtol=1e-4, atol=1e-5):
-            raise Incorrect("history['loss'] is no longer the training loss: keep updating the 'loss' metric.")
+        if reported_loss is None or not np.isclose(reported_loss, expected_loss, rtol=1e-4,
+                                                   atol=1e-5):
+            raise Incorrect("history['loss'] is no longer the training loss: keep updating the "
+                            "'loss' metric.")
         seen.append(expected)
-    return "your confidence metric is listed in model.metrics, so fit() starts it from zero every epoch."
+    return ("your confidence metric is listed in model.metrics, so fit() starts it from zero "
+            "every epoch.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 import math
 
-from . import Incorrect, exercise
+from . import Incorrect, _as_number, _describe, exercise
 
 
 def _keras():
@@ -36,16 +36,19 @@ def _linear_model(initial=None, steps_per_execution: int = 1):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="zeros")])
     if initial is not None:
         model.set_weights(initial)
-    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", steps_per_execution=steps_per_execution)
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse",
+                  steps_per_execution=steps_per_execution)
     return model
 
 
 def _instantiate(cls, what: str, *args):
     _, _, keras = _keras()
     if not inspect.isclass(cls):
-        raise Incorrect(f"pass the class itself ({what}), not {type(cls).__name__!s} — check(\"...\", {what}) without parentheses.")
+        raise Incorrect(f"pass the class itself ({what}), not {type(cls).__name__!s} — "
+                        f"check(\"...\", {what}) without parentheses.")
     if not issubclass(cls, keras.callbacks.Callback):
-        raise Incorrect(f"{what} must subclass keras.callbacks.Callback, so fit() can call its hooks.")
+        raise Incorrect(f"{what} must subclass keras.callbacks.Callback, so fit() can call its "
+                        "hooks.")
     return cls(*args)
 
 
@@ -60,7 +63,8 @@ def _check_stop(StopWhenLossBelow):
     data = _regression_dataset()
     reference = _linear_model()
     losses = reference.fit(data, epochs=epochs, verbose=0, shuffle=False).history["loss"]
-    if not all(a > b for a, b in zip(losses, losses[1:])):  # pragma: no cover - guards the checker itself
+    decreasing = all(a > b for a, b in zip(losses, losses[1:], strict=False))
+    if not decreasing:  # guards the checker itself
         raise RuntimeError(f"the reference losses should decrease, got {losses}")
     stop_epoch = 3  # first epoch (0-based) whose loss falls below the threshold
     threshold = math.sqrt(losses[stop_epoch - 1] * losses[stop_epoch])
@@ -71,22 +75,34 @@ def _check_stop(StopWhenLossBelow):
         callbacks=[_instantiate(StopWhenLossBelow, "StopWhenLossBelow", threshold)],
     )
     ran = len(history.epoch)
+    batches = 2  # 64 samples in batches of 32
+    steps = int(model.optimizer.iterations.numpy())
+    if steps % batches and steps < epochs * batches:
+        raise Incorrect(
+            f"training stopped in the middle of epoch {steps // batches} (counting from 0), after "
+            f"{steps % batches} of its {batches} batches (model.optimizer.iterations = {steps}): "
+            "decide at the end of an epoch, in on_epoch_end, not after a batch."
+        )
     if ran == epochs:
         raise Incorrect(
-            f"with threshold {threshold:.4f} fit() still ran all {epochs} epochs, although the epoch loss "
-            f"fell to {losses[stop_epoch]:.4f} in epoch {stop_epoch} (counting from 0, as history.epoch does). "
-            "Set self.model.stop_training = True (on the model, not on the callback)."
+            f"with threshold {threshold:.4f} fit() still ran all {epochs} epochs, although the "
+            f"epoch loss fell to {losses[stop_epoch]:.4f} in epoch {stop_epoch} (counting from 0, "
+            "as history.epoch does). Set self.model.stop_training = True (on the model, not on "
+            "the callback)."
         )
     if ran < stop_epoch + 1:
         raise Incorrect(
-            f"fit() stopped after {ran} epoch(s), but the loss was still {losses[ran - 1]:.4f}, above the "
-            f"threshold {threshold:.4f}: stop only when logs['loss'] < threshold."
+            f"fit() stopped after {ran} epoch(s), but the loss was still {losses[ran - 1]:.4f}, "
+            f"above the threshold {threshold:.4f}: stop only when logs['loss'] < threshold."
         )
     if ran > stop_epoch + 1:
         raise Incorrect(
-            f"fit() stopped after {ran} epochs; the loss fell below {threshold:.4f} in epoch {stop_epoch} "
-            f"(counting from 0), so it should have stopped after {stop_epoch + 1}. Check at the end of every epoch."
+            f"fit() stopped after {ran} epochs; the loss fell below {threshold:.4f} in epoch "
+            f"{stop_epoch} (counting from 0), so it should have stopped after {stop_epoch + 1}. "
+            "Check at the end of every epoch."
         )
+    if steps != ran * batches:  # pragma: no cover - history and the optimizer disagree
+        raise RuntimeError(f"{ran} epochs of {batches} batches but {steps} optimizer steps")
     low = _linear_model()
     history = low.fit(
         data, epochs=epochs, verbose=0, shuffle=False,
@@ -94,11 +110,12 @@ def _check_stop(StopWhenLossBelow):
     )
     if len(history.epoch) != epochs:
         raise Incorrect(
-            f"with a threshold below every loss ({losses[-1] / 10:.2g}) fit() should run all {epochs} epochs, "
-            f"but it stopped after {len(history.epoch)}."
+            f"with a threshold below every loss ({losses[-1] / 10:.2g}) fit() should run all "
+            f"{epochs} epochs, but it stopped after {len(history.epoch)}."
         )
-    return (f"fit() stopped after {stop_epoch + 1} epochs, as soon as the loss fell below the threshold "
-            f"({losses[stop_epoch]:.4f} < {threshold:.4f}), and ran all {epochs} when it never did.")
+    return (f"fit() stopped after {stop_epoch + 1} epochs, as soon as the loss fell below the "
+            f"threshold ({losses[stop_epoch]:.4f} < {threshold:.4f}), and ran all {epochs} when "
+            "it never did.")
 
 
 @exercise(
@@ -111,22 +128,25 @@ def _check_batches(batches_per_epoch):
     np, _, _ = _keras()
     from keras.src.trainers import data_adapters
 
-    cases = [(60000, 128), (60000, None), (100, 10), (5, 10), (1, 1), (129, 128), (1000, 999), (64, 32)]
+    cases = [(60000, 128), (60000, None), (100, 10), (5, 10), (1, 1), (129, 128), (1000, 999),
+             (64, 32)]
     for n, batch_size in cases:
         adapter = data_adapters.get_data_adapter(np.zeros((n, 1), "float32"), batch_size=batch_size)
         expected = (adapter.num_batches, adapter.partial_batch_size or adapter.batch_size)
-        got = batches_per_epoch(n, batch_size)
-        try:
-            got = tuple(int(v) for v in got)
-        except (TypeError, ValueError):
-            raise Incorrect(f"return a pair (number of batches, size of the last batch); for n={n} you returned {got!r}.")
-        if len(got) != 2:
-            raise Incorrect(f"return a pair (number of batches, size of the last batch); for n={n} you returned {got!r}.")
+        returned = batches_per_epoch(n, batch_size)
+        pair = "return a pair (number of batches, size of the last batch)"
+        if not isinstance(returned, (tuple, list)) or len(returned) != 2:
+            raise Incorrect(f"{pair}; for n={n} you returned {_describe(returned)}.")
+        values = [_as_number(v, "each of the two numbers") for v in returned]
+        if any(v != int(v) for v in values):
+            raise Incorrect(f"for n={n} and batch_size={batch_size} you returned {tuple(values)}; "
+                            "both are whole numbers (round the number of batches up).")
+        got = tuple(int(v) for v in values)
         if got != expected:
             shown = "None (the default)" if batch_size is None else batch_size
             raise Incorrect(
-                f"for n={n} and batch_size={shown} Keras makes {expected[0]} batches, the last one of "
-                f"{expected[1]} samples; you returned {got}."
+                f"for n={n} and batch_size={shown} Keras makes {expected[0]} batches, the last one "
+                f"of {expected[1]} samples; you returned {got}."
             )
     return "your numbers match the ArrayDataAdapter that fit() uses, default batch size included."
 
@@ -145,19 +165,24 @@ def _check_counter(TrainBatchCounter):
     for steps_per_execution in (1, 3):
         counter = _instantiate(TrainBatchCounter, "TrainBatchCounter")
         model = _linear_model(initial, steps_per_execution=steps_per_execution)
-        model.fit(data, validation_data=validation, epochs=2, verbose=0, shuffle=False, callbacks=[counter])
+        model.fit(data, validation_data=validation, epochs=2, verbose=0, shuffle=False,
+                  callbacks=[counter])
         counts = getattr(counter, "counts", None)
         expected = [math.ceil(n_batches / steps_per_execution)] * 2
         if not isinstance(counts, list):
-            raise Incorrect("keep the numbers in a list self.counts (one entry per epoch), created in __init__.")
+            raise Incorrect("keep the numbers in a list self.counts (one entry per epoch), "
+                            "created in __init__.")
         if counts != expected:
             raise Incorrect(
-                f"with {n_batches} batches per epoch, 2 epochs and steps_per_execution={steps_per_execution}, "
-                f"on_train_batch_end fires {expected[0]} times per epoch, so counts should be {expected}; "
-                f"yours is {counts}."
+                f"with {n_batches} batches per epoch, 2 epochs and "
+                f"steps_per_execution={steps_per_execution}, on_train_batch_end fires "
+                f"{expected[0]} times per epoch, so counts should be {expected}; yours is "
+                f"{counts}."
             )
         steps = int(model.optimizer.iterations.numpy())
         if steps != 2 * n_batches:  # pragma: no cover - guards the checker itself
-            raise RuntimeError(f"the optimizer should have made {2 * n_batches} steps, made {steps}")
-    return ("one count per epoch, train batches only: 7 hook calls per epoch at steps_per_execution=1, "
-            "3 at steps_per_execution=3, while the optimizer still made 7 steps per epoch.")
+            raise RuntimeError(f"the optimizer should have made {2 * n_batches} steps, made "
+                               f"{steps}")
+    return ("one count per epoch, train batches only: 7 hook calls per epoch at "
+            "steps_per_execution=1, 3 at steps_per_execution=3, while the optimizer still made 7 "
+            "steps per epoch.")
