@@ -54,6 +54,10 @@ def inner_does_not_watch(f, x):  # inner.gradient is None, and outer.gradient(No
     return outer.gradient(dy_dx, x)
 
 
+def finite_difference(f, x, h=1e-2):
+    return (f(x + h) - 2 * f(x) + f(x - h)) / h ** 2
+
+
 def test_second_derivative_passes():
     assert evaluate("01.1", second_derivative).status == "passed"
 
@@ -62,6 +66,7 @@ def test_second_derivative_passes():
     (inner_gradient_after_outer_closed, "inside the outer tape's with-block"),
     (outer_does_not_watch, "tape.watch(x) on both tapes"),
     (inner_does_not_watch, "tape.watch(x) on both tapes"),
+    (finite_difference, "finite difference"),
 ])
 def test_second_derivative_names_the_cause(answer, cause):
     result = evaluate("01.1", answer)

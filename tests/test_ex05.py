@@ -140,3 +140,14 @@ def test_batch_counter_counting_the_index_is_caught():
     result = evaluate("05.3", CountsBatchIndex)
     assert result.status == "incorrect", result.message
     assert "steps_per_execution=3" in result.message
+
+
+class NoThreshold(keras.callbacks.Callback):  # __init__ without the threshold argument
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+
+def test_stop_callback_with_the_wrong_signature_is_explained():
+    result = evaluate("05.1", NoThreshold)
+    assert result.status == "incorrect", result.message
+    assert "keep the __init__ signature" in result.message

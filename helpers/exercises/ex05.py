@@ -49,7 +49,14 @@ def _instantiate(cls, what: str, *args):
     if not issubclass(cls, keras.callbacks.Callback):
         raise Incorrect(f"{what} must subclass keras.callbacks.Callback, so fit() can call its "
                         "hooks.")
-    return cls(*args)
+    try:
+        return cls(*args)
+    except TypeError as exc:
+        if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
+            raise  # raised inside the learner's __init__: their code's error
+        call = f"{what}({', '.join(repr(a) for a in args)})"
+        raise Incorrect(f"the check creates the callback as {call}, and that failed ({exc}): "
+                        f"keep the __init__ signature of the exercise.") from None
 
 
 @exercise(
