@@ -29,6 +29,7 @@ How a text output of such a cell is compared with the stored one:
 Only cells that carry ``nbval-tolerance`` are affected; every other cell is compared exactly,
 as nbval does. The plugin is loaded by the project's root ``conftest.py``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -85,10 +86,14 @@ class Rule:
 def parse_spec(spec: Any) -> list[Rule]:
     """The rules of one cell's ``nbval-tolerance`` metadata; ToleranceSpecError if malformed."""
     if not isinstance(spec, dict):
-        raise ToleranceSpecError(f"{KEY} must be a dict with 'why' and 'rules', got {type(spec).__name__}")
+        raise ToleranceSpecError(
+            f"{KEY} must be a dict with 'why' and 'rules', got {type(spec).__name__}"
+        )
     unknown = set(spec) - {"why", "rules"}
     if unknown:
-        raise ToleranceSpecError(f"{KEY} has unknown keys {sorted(unknown)}; expected 'why' and 'rules'")
+        raise ToleranceSpecError(
+            f"{KEY} has unknown keys {sorted(unknown)}; expected 'why' and 'rules'"
+        )
     if not isinstance(spec.get("why"), str) or not spec["why"].strip():
         raise ToleranceSpecError(f"{KEY} needs 'why': one sentence on which numbers vary and why")
     raw_rules = spec.get("rules")
@@ -100,10 +105,17 @@ def parse_spec(spec: Any) -> list[Rule]:
             raise ToleranceSpecError(f"each rule of {KEY} must be a dict, got {raw!r}")
         unknown = set(raw) - RULE_KEYS
         if unknown:
-            raise ToleranceSpecError(f"rule {raw!r} has unknown keys {sorted(unknown)}; allowed: {sorted(RULE_KEYS)}")
+            raise ToleranceSpecError(
+                f"rule {raw!r} has unknown keys {sorted(unknown)}; allowed: {sorted(RULE_KEYS)}"
+            )
         tol_abs, tol_rel = raw.get("abs", 0), raw.get("rel", 0)
         for name, value in (("abs", tol_abs), ("rel", tol_rel)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or value < 0
+                or not math.isfinite(value)
+            ):
                 raise ToleranceSpecError(f"rule {raw!r}: '{name}' must be a finite number >= 0")
         if tol_abs == 0 and tol_rel == 0:
             raise ToleranceSpecError(f"rule {raw!r} allows no difference; give 'abs' or 'rel'")
@@ -113,16 +125,31 @@ def parse_spec(spec: Any) -> list[Rule]:
         before = after = None
         if where:
             if not isinstance(where, str) or where.count("#") != 1:
-                raise ToleranceSpecError(f"rule {raw!r}: 'where' must contain exactly one '#' for the number")
+                raise ToleranceSpecError(
+                    f"rule {raw!r}: 'where' must contain exactly one '#' for the number"
+                )
             left, right = where.split("#")
             try:
                 before = re.compile(left + r"\Z") if left else None
                 after = re.compile(right) if right else None
             except re.error as exc:
-                raise ToleranceSpecError(f"rule {raw!r}: 'where' is not a valid regular expression ({exc})") from exc
+                raise ToleranceSpecError(
+                    f"rule {raw!r}: 'where' is not a valid regular expression ({exc})"
+                ) from exc
         elif raw.get("integers", False):
-            raise ToleranceSpecError(f"rule {raw!r}: a rule for integers needs a 'where' saying which ones")
-        rules.append(Rule(before, after, float(tol_abs), float(tol_rel), bool(raw.get("integers", False)), where))
+            raise ToleranceSpecError(
+                f"rule {raw!r}: a rule for integers needs a 'where' saying which ones"
+            )
+        rules.append(
+            Rule(
+                before,
+                after,
+                float(tol_abs),
+                float(tol_rel),
+                bool(raw.get("integers", False)),
+                where,
+            )
+        )
     return rules
 
 
@@ -135,20 +162,32 @@ def compare_text(stored: str, fresh: str, rules: list[Rule]) -> list[str]:
     if NUMBER.sub("#", stored) != NUMBER.sub("#", fresh):
         return ["the text around the numbers differs (it is compared exactly)"]
     problems = []
-    for s, f in zip(stored_numbers, fresh_numbers):
+    for s, f in zip(stored_numbers, fresh_numbers, strict=False):
         if s.group() == f.group():
             continue
         line = stored.count("\n", 0, s.start()) + 1
         is_integer = not re.search(r"[.eE]", s.group())
-        rule = next((r for r in rules if r.fits(stored, s.start(), s.end()) and (r.integers or not is_integer)
-                     and (r.before or r.after or not is_integer)), None)
+        rule = next(
+            (
+                r
+                for r in rules
+                if r.fits(stored, s.start(), s.end())
+                and (r.integers or not is_integer)
+                and (r.before or r.after or not is_integer)
+            ),
+            None,
+        )
         if rule is None:
             kind = "an integer" if is_integer else "a number"
-            problems.append(f"line {line}: {s.group()} became {f.group()}, {kind} no tolerance rule covers "
-                            "(compared exactly)")
+            problems.append(
+                f"line {line}: {s.group()} became {f.group()}, {kind} no tolerance rule covers "
+                "(compared exactly)"
+            )
         elif not rule.allows(float(s.group()), float(f.group())):
-            problems.append(f"line {line}: {s.group()} became {f.group()}, outside the tolerance "
-                            f"{rule.describe()}")
+            problems.append(
+                f"line {line}: {s.group()} became {f.group()}, outside the tolerance "
+                f"{rule.describe()}"
+            )
     return problems
 
 
@@ -187,7 +226,7 @@ def reconcile(item, test, ref, rules, skip_compare):
         test_values = test_groups.get(key, [])
         if len(test_values) != len(ref_values):
             continue  # nbval reports it
-        for (ref_box, ref_key), (test_box, test_key) in zip(ref_values, test_values):
+        for (ref_box, ref_key), (test_box, test_key) in zip(ref_values, test_values, strict=False):
             stored, fresh = ref_box[ref_key], test_box[test_key]
             if not (isinstance(stored, str) and isinstance(fresh, str)):
                 continue

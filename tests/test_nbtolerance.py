@@ -1,4 +1,5 @@
 """The tolerance plugin beside nbval: facts exact, trained numbers within their stated tolerance."""
+
 import pytest
 
 from tests.nbtolerance import ToleranceSpecError, compare_text, parse_spec
@@ -8,7 +9,9 @@ def rules(*raw, why="trained numbers move in their last digits from CPU to CPU")
     return parse_spec({"why": why, "rules": list(raw)})
 
 
-STORED = "epoch  1 done: training loss 0.3756 accuracy 0.9026 | validation loss 0.1882 accuracy 0.9454\n"
+STORED = (
+    "epoch  1 done: training loss 0.3756 accuracy 0.9026 | validation loss 0.1882 accuracy 0.9454\n"
+)
 EPOCH_RULES = rules({"where": "accuracy #", "abs": 0.005}, {"where": "loss #", "rel": 0.05})
 
 
@@ -17,7 +20,9 @@ def test_identical_text_passes_without_rules():
 
 
 def test_numbers_within_tolerance_pass():
-    fresh = STORED.replace("0.9454", "0.9406").replace("0.1882", "0.1950")  # -0.0048 abs, +3.6 % rel
+    fresh = STORED.replace("0.9454", "0.9406").replace(
+        "0.1882", "0.1950"
+    )  # -0.0048 abs, +3.6 % rel
     assert compare_text(STORED, fresh, EPOCH_RULES) == []
 
 
@@ -41,7 +46,9 @@ def test_each_number_gets_the_rule_of_its_label():
 
 def test_text_around_the_numbers_is_exact():
     fresh = STORED.replace("validation", "test")
-    assert compare_text(STORED, fresh, EPOCH_RULES) == ["the text around the numbers differs (it is compared exactly)"]
+    assert compare_text(STORED, fresh, EPOCH_RULES) == [
+        "the text around the numbers differs (it is compared exactly)"
+    ]
 
 
 def test_a_missing_or_extra_number_is_a_text_difference():
@@ -52,18 +59,32 @@ def test_a_missing_or_extra_number_is_a_text_difference():
 def test_integers_are_facts_unless_a_rule_names_them():
     stored = "1563 batches, loss 0.2000"
     fresh = "1564 batches, loss 0.2000"
-    problems = compare_text(stored, fresh, rules({"rel": 0.5}))  # a huge default rule still leaves integers exact
+    problems = compare_text(
+        stored, fresh, rules({"rel": 0.5})
+    )  # a huge default rule still leaves integers exact
     assert problems and "integer no tolerance rule covers" in problems[0]
     count_rule = rules({"where": "# of 10000", "abs": 20, "integers": True})
     assert compare_text("230 of 10000 wrong", "241 of 10000 wrong", count_rule) == []
     assert compare_text("230 of 10000 wrong", "260 of 10000 wrong", count_rule) != []
-    assert compare_text("230 of 10000 wrong", "230 of 10001 wrong", count_rule) != []  # not matched by the rule
+    assert (
+        compare_text("230 of 10000 wrong", "230 of 10001 wrong", count_rule) != []
+    )  # not matched by the rule
 
 
 def test_a_number_no_rule_covers_is_exact():
     stored = "learning rate 0.0001, loss 0.2000"
-    assert compare_text(stored, "learning rate 0.0002, loss 0.2000", rules({"where": "loss #", "rel": 0.1})) != []
-    assert compare_text(stored, "learning rate 0.0001, loss 0.2100", rules({"where": "loss #", "rel": 0.1})) == []
+    assert (
+        compare_text(
+            stored, "learning rate 0.0002, loss 0.2000", rules({"where": "loss #", "rel": 0.1})
+        )
+        != []
+    )
+    assert (
+        compare_text(
+            stored, "learning rate 0.0001, loss 0.2100", rules({"where": "loss #", "rel": 0.1})
+        )
+        == []
+    )
 
 
 def test_names_and_versions_are_text_not_numbers():
@@ -74,9 +95,14 @@ def test_names_and_versions_are_text_not_numbers():
 
 def test_where_after_part_and_lists():
     stored = "per epoch: [0.9454, 0.9582, 0.977]"
-    fresh = "per epoch: [0.9454, 0.9577, 0.9769]"  # round(x, 4) drops a trailing zero: still one number
+    fresh = (
+        "per epoch: [0.9454, 0.9577, 0.9769]"  # round(x, 4) drops a trailing zero: still one number
+    )
     assert compare_text(stored, fresh, rules({"abs": 0.005})) == []
-    assert compare_text("0.50 of the steps", "0.70 of the steps", rules({"where": "# of", "abs": 0.1})) != []
+    assert (
+        compare_text("0.50 of the steps", "0.70 of the steps", rules({"where": "# of", "abs": 0.1}))
+        != []
+    )
 
 
 def test_negative_numbers_and_exponents():
@@ -84,18 +110,21 @@ def test_negative_numbers_and_exponents():
     assert compare_text("gap -1.0e-06", "gap 2.0e-04", rules({"abs": 1e-5})) != []
 
 
-@pytest.mark.parametrize("spec, message", [
-    ([{"abs": 0.1}], "must be a dict"),
-    ({"rules": [{"abs": 0.1}]}, "needs 'why'"),
-    ({"why": "x", "rules": []}, "non-empty list"),
-    ({"why": "x", "rules": [{"abs": -1}]}, "finite number >= 0"),
-    ({"why": "x", "rules": [{"where": "loss #"}]}, "allows no difference"),
-    ({"why": "x", "rules": [{"where": "loss", "abs": 1}]}, "exactly one '#'"),
-    ({"why": "x", "rules": [{"abs": 1, "integers": True}]}, "needs a 'where'"),
-    ({"why": "x", "rules": [{"abs": 1, "tol": 2}]}, "unknown keys"),
-    ({"why": "x", "rules": [{"where": "(#", "abs": 1}]}, "not a valid regular expression"),
-    ({"why": "x", "rules": [{"abs": 1}], "extra": 1}, "unknown keys"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ([{"abs": 0.1}], "must be a dict"),
+        ({"rules": [{"abs": 0.1}]}, "needs 'why'"),
+        ({"why": "x", "rules": []}, "non-empty list"),
+        ({"why": "x", "rules": [{"abs": -1}]}, "finite number >= 0"),
+        ({"why": "x", "rules": [{"where": "loss #"}]}, "allows no difference"),
+        ({"why": "x", "rules": [{"where": "loss", "abs": 1}]}, "exactly one '#'"),
+        ({"why": "x", "rules": [{"abs": 1, "integers": True}]}, "needs a 'where'"),
+        ({"why": "x", "rules": [{"abs": 1, "tol": 2}]}, "unknown keys"),
+        ({"why": "x", "rules": [{"where": "(#", "abs": 1}]}, "not a valid regular expression"),
+        ({"why": "x", "rules": [{"abs": 1}], "extra": 1}, "unknown keys"),
+    ],
+)
 def test_malformed_specs_say_what_was_expected(spec, message):
     with pytest.raises(ToleranceSpecError, match=message):
         parse_spec(spec)
