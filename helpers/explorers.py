@@ -65,7 +65,11 @@ def gradient_descent_explorer(train_fn: TrainFn, x, y, true_w: float, true_b: fl
 
     Each change calls ``train_fn(learning_rate, epochs, w0, b0)``, which must return
     ``(ws, bs, losses)`` per epoch (starting with the initial values), and redraws the
-    fitted line and the path on the loss contours. Returns the widget to display.
+    fitted line and the path on the loss contours. The verdict "converging" or "diverging"
+    comes from the loss's Hessian H = 2·[[mean(x²), mean(x)], [mean(x), 1]], not from a
+    short run (a rate just above 2/λ_max can lower the loss for dozens of epochs first):
+    the error changes by max |1 − η·λ| per epoch in the long run. Returns the widget to
+    display.
 
     Introduced in 02_linear_regression.
     """
@@ -89,14 +93,20 @@ def gradient_descent_explorer(train_fn: TrainFn, x, y, true_w: float, true_b: fl
                                   style=style, continuous_update=False)
     status = widgets.HTML()
     out = widgets.Output()
+    x64 = np.asarray(x, dtype=np.float64)
+    hessian = 2 * np.array([[np.mean(x64 ** 2), np.mean(x64)], [np.mean(x64), 1.0]])
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    threshold = 2 / eigenvalues.max()
 
     def redraw(*_):
         ws, bs, losses = train_fn(lr.value, n.value, w_start.value, b_start.value)
         final = float(losses[-1])
-        diverging = not np.isfinite(final) or final > float(losses[0])
-        verdict = "diverging" if diverging else "converging"
+        rate = max(abs(1 - lr.value * eigenvalue) for eigenvalue in eigenvalues)
+        verdict = "converging" if rate < 1 else "diverging"
         status.value = (f"after {n.value} epochs: w = {float(ws[-1]):.3f}, "
-                        f"b = {float(bs[-1]):.3f}, loss = {final:.4g} (<b>{verdict}</b>)")
+                        f"b = {float(bs[-1]):.3f}, loss = {final:.4g} (<b>{verdict}</b>: "
+                        f"in the long run the error changes by ×{rate:.3f} per epoch; "
+                        f"2/λ_max = {threshold:.3f})")
         with out:
             # inside an Output widget, not a cell output: safe under nbval
             out.clear_output(wait=True)
