@@ -31,7 +31,6 @@ import os
 import random
 import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -174,23 +173,16 @@ def _install_stderr_filter() -> None:
 @contextlib.contextmanager
 def _start_up_lines_filtered() -> Iterator[None]:
     """Capture fd 2 for the duration; afterwards re-emit every line that is not start-up noise."""
+    from .native_log import native_stderr
+
+    lines: list[str] = []
     try:
-        sys.stderr.flush()
-    except (AttributeError, ValueError):
-        pass
-    saved_fd = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as capture:
-        os.dup2(capture.fileno(), 2)
-        try:
+        with native_stderr() as lines:
             yield
-        finally:
-            os.dup2(saved_fd, 2)
-            os.close(saved_fd)
-            capture.seek(0)
-            captured = capture.read().decode("utf-8", errors="replace")
-            kept = [line for line in captured.splitlines() if not is_startup_noise(line)]
-            if kept:
-                print("\n".join(kept), file=sys.stderr)
+    finally:
+        kept = [line for line in lines if not is_startup_noise(line)]
+        if kept:
+            print("\n".join(kept), file=sys.stderr)
 
 
 def import_tensorflow_quietly() -> Any:
