@@ -49,6 +49,7 @@ class Exercise:
     title: str
     hint: str
     checker: Callable[..., str]
+    more: str = ""  # a second, fuller hint, shown on request: hint(id, more=True)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ RESULTS: dict[str, CheckResult] = {}  # the last result of each exercise, for te
 _loaded = False
 
 
-def exercise(exercise_id: str, title: str, hint: str):
+def exercise(exercise_id: str, title: str, hint: str, more: str = ""):
     """Register a checker. The checker receives the learner's objects, raises ``Incorrect``
     with a friendly sentence when something is wrong, and returns a sentence of praise.
 
@@ -118,7 +119,7 @@ def exercise(exercise_id: str, title: str, hint: str):
     def register(checker: Callable[..., str]) -> Callable[..., str]:
         if exercise_id in _REGISTRY:
             raise ValueError(f"exercise {exercise_id} is registered twice")
-        _REGISTRY[exercise_id] = Exercise(exercise_id, title, hint, checker)
+        _REGISTRY[exercise_id] = Exercise(exercise_id, title, hint, checker, more)
         return checker
 
     return register
