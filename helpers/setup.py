@@ -185,21 +185,67 @@ def _start_up_lines_filtered() -> Iterator[None]:
             print("\n".join(kept), file=sys.stderr)
 
 
-def import_tensorflow_quietly() -> Any:
+def _check_cpu_devices(cpu_devices: int | None) -> None:
+    if cpu_devices is not None and (
+        isinstance(cpu_devices, bool) or not isinstance(cpu_devices, int) or cpu_devices < 1
+    ):
+        raise ValueError(
+            f"cpu_devices must be a positive integer or None, got {cpu_devices!r}; "
+            "for example helpers.start(seed=42, cpu_devices=2)"
+        )
+
+
+def split_cpu(tf: Any, cpu_devices: int) -> None:
+    """Split the first physical CPU into ``cpu_devices`` logical devices (before initialisation).
+
+    TensorFlow fixes its logical devices when it initialises them (the first op, or the first
+    ``list_logical_devices``); afterwards the split cannot change for the life of the process.
+    Asking again for the split that is already in place does nothing, so a re-run setup cell
+    is fine; asking for a different one raises ``RuntimeError`` saying to restart the kernel.
+
+    Introduced in 08_distributed.
+    """
+    _check_cpu_devices(cpu_devices)
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    wanted = [tf.config.LogicalDeviceConfiguration() for _ in range(cpu_devices)]
+    configured = tf.config.get_logical_device_configuration(cpu)
+    if configured is not None and len(configured) == cpu_devices:
+        return
+    try:
+        tf.config.set_logical_device_configuration(cpu, wanted)
+    except RuntimeError:  # devices already initialised
+        have = len(tf.config.list_logical_devices("CPU"))
+        if have != cpu_devices:
+            raise RuntimeError(
+                f"TensorFlow already runs with {have} CPU device(s) in this process and cannot "
+                f"be split into {cpu_devices} now: restart the kernel and run the setup cell "
+                f"(helpers.start(..., cpu_devices={cpu_devices})) first."
+            ) from None
+
+
+def import_tensorflow_quietly(cpu_devices: int | None = None) -> Any:
     """Import TensorFlow (and initialise its devices) without the C++ start-up log lines.
 
     Returns the ``tensorflow`` module. Lines captured during import that are not known
     start-up notices are written back to ``sys.stderr``, so real problems stay visible.
+    ``cpu_devices=N`` splits the CPU into N logical devices before they are initialised
+    (see ``split_cpu``; introduced in 08_distributed).
 
     Introduced in 01_gradient_tape.
     """
+    _check_cpu_devices(cpu_devices)
     if "tensorflow" in sys.modules and getattr(sys.modules["tensorflow"], "__version__", None):
-        return sys.modules["tensorflow"]
+        tf = sys.modules["tensorflow"]
+        if cpu_devices is not None:
+            split_cpu(tf, cpu_devices)
+        return tf
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with _start_up_lines_filtered():
         import tensorflow as tf
 
         tf.config.list_physical_devices()  # CUDA probing happens here, still captured
+        if cpu_devices is not None:
+            split_cpu(tf, cpu_devices)
         tf.constant(0.0)  # first eager op: device initialisation
     _install_stderr_filter()
     _install_log_filter()
@@ -249,15 +295,17 @@ def versions() -> dict[str, str]:
     }
 
 
-def start(seed: int = 42, show: bool = True) -> None:
+def start(seed: int = 42, show: bool = True, cpu_devices: int | None = None) -> None:
     """The setup cell of every notebook: quiet TensorFlow, seeds, plot style, versions.
 
     After ``helpers.start(seed)``, ``import tensorflow as tf`` and ``import keras`` are
-    instant and silent.
+    instant and silent. ``cpu_devices=2`` splits the CPU into two logical devices, so that
+    ``tf.distribute`` finds two replicas on any laptop (08_distributed); it must come before
+    anything initialises TensorFlow's devices, so put it in the first setup cell that runs.
 
     Introduced in 01_gradient_tape.
     """
-    tf = import_tensorflow_quietly()
+    tf = import_tensorflow_quietly(cpu_devices=cpu_devices)
     seed_everything(seed)
     from . import plots
 
@@ -266,4 +314,6 @@ def start(seed: int = 42, show: bool = True) -> None:
         info = versions()
         devices = ", ".join(sorted({d.device_type for d in tf.config.list_physical_devices()}))
         print(" | ".join(f"{k} {v}" for k, v in info.items()))
+        if cpu_devices is not None and cpu_devices > 1:
+            devices += f" (split into {cpu_devices} logical devices)"
         print(f"Devices: {devices} | seed {seed} | op determinism on")

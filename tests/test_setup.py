@@ -175,3 +175,57 @@ def test_retracing_warnings_about_keras_internals_are_dropped_but_yours_are_not(
     """)
     assert "TensorFlowTrainer" not in result.stderr
     assert "triggered tf.function retracing" in result.stderr and "square" in result.stderr
+
+
+def test_cpu_devices_splits_the_cpu_and_a_rerun_is_harmless_but_a_change_is_refused():
+    result = run_python("""
+        import helpers
+        helpers.start(seed=1, cpu_devices=2)
+        import tensorflow as tf
+        print("logical", [d.name for d in tf.config.list_logical_devices("CPU")])
+        helpers.start(seed=1, cpu_devices=2)  # the setup cell run again: nothing happens
+        helpers.start(seed=1, show=False)  # another notebook's setup cell: nothing happens
+        print("again", len(tf.config.list_logical_devices("CPU")))
+        for bad in (3, 1):
+            try:
+                helpers.start(seed=1, show=False, cpu_devices=bad)
+            except RuntimeError as exc:
+                print("refused:", exc)
+        print("still", len(tf.config.list_logical_devices("CPU")))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", f"unexpected stderr: {result.stderr!r}"
+    lines = result.stdout.splitlines()
+    assert "Devices: CPU (split into 2 logical devices) | seed 1 | op determinism on" in lines
+    assert "logical ['/device:CPU:0', '/device:CPU:1']" in lines
+    assert "again 2" in lines and "still 2" in lines
+    refusals = [line for line in lines if line.startswith("refused:")]
+    assert refusals == [
+        f"refused: TensorFlow already runs with 2 CPU device(s) in this process and cannot be "
+        f"split into {n} now: restart the kernel and run the setup cell "
+        f"(helpers.start(..., cpu_devices={n})) first."
+        for n in (3, 1)
+    ]
+
+
+def test_cpu_devices_after_a_plain_start_is_refused_with_one_sentence():
+    result = run_python("""
+        import helpers
+        helpers.start(seed=1, show=False)
+        helpers.start(seed=1, show=False, cpu_devices=1)  # what is already there: fine
+        try:
+            helpers.start(seed=1, show=False, cpu_devices=2)
+        except RuntimeError as exc:
+            print(exc)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith(
+        "TensorFlow already runs with 1 CPU device(s) in this process and cannot be split into 2"
+    )
+    assert result.stdout.count("\n") == 1 and result.stdout.count(". ") == 0
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.0, True, "2"])
+def test_cpu_devices_must_be_a_positive_integer(bad):
+    with pytest.raises(ValueError, match=r"cpu_devices must be a positive integer or None"):
+        helpers.start(seed=1, show=False, cpu_devices=bad)
