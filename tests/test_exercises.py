@@ -165,3 +165,60 @@ def test_returning_the_wrong_type_gets_what_was_expected_not_a_formatting_error(
 
 def tf_module():
     return helpers.import_tensorflow_quietly()
+
+
+@pytest.mark.parametrize("ex_id", sorted(exercises.registry()))
+def test_every_exercise_has_a_nudge_and_a_fuller_second_hint(ex_id):
+    ex = exercises.registry()[ex_id]
+    assert ex.hint.strip() and ex.more.strip(), f"{ex_id}: give both hint= and more="
+    assert ex.more != ex.hint and len(ex.more) > len(ex.hint), (
+        f"{ex_id}: the second hint (more=) should be fuller than the first")
+    assert exercises.hint(ex_id) == ex.hint
+    assert exercises.hint(ex_id, more=True) == ex.more
+
+
+def test_unfinished_wrong_and_failing_answers_say_how_to_get_the_fuller_hint():
+    ask = 'print(helpers.exercises.hint("02.2", more=True)) shows a fuller hint.'
+
+    def not_done(x, y):
+        raise NotImplementedError("Exercise 02.2: ...")
+
+    for answer, status in [(not_done, "not done"), (lambda x, y: (1.0, 2.0), "incorrect"),
+                           (lambda x, y: 1 / 0, "error")]:
+        result = exercises.evaluate("02.2", answer)
+        assert result.status == status, result.message
+        assert result.message.endswith(ask) and not DOUBLE_STOP.search(result.message)
+    passed = exercises.evaluate("01.2", lambda w, b, x, y: _mse_gradients(w, b, x, y))
+    assert passed.passed and "fuller hint" not in passed.message
+
+
+def _mse_gradients(w, b, x, y):
+    tf = tf_module()
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((w * x + b - y) ** 2)
+    return tape.gradient(loss, [w, b])
+
+
+@pytest.mark.parametrize("args, message", [
+    (("01.2", "yes"), "more should be True .* or False .*, not 'yes'"),
+    ((1.2,), 'pass the exercise id as a string such as "01.2", not 1.2'),
+    (("9.9",), "there is no exercise '9.9'"),
+])
+def test_hint_rejects_bad_input_with_one_sentence(args, message):
+    with pytest.raises(ValueError, match=message):
+        exercises.hint(*args)
+
+
+def test_hint_without_a_fuller_one_says_so():
+    from helpers.exercises import _REGISTRY, Exercise
+
+    def always_wrong(answer):
+        raise exercises.Incorrect("that is not it.")
+
+    _REGISTRY["99.7"] = Exercise("99.7", "no second hint", "a nudge.", always_wrong)
+    try:
+        with pytest.raises(ValueError, match="exercise 99.7 has no fuller hint yet"):
+            exercises.hint("99.7", more=True)
+        assert exercises.evaluate("99.7", 1).message == "not quite. That is not it."
+    finally:
+        del _REGISTRY["99.7"]

@@ -11,7 +11,10 @@ or class and then calls ``check``::
     check("01.1", second_derivative)
 
 ``check`` runs the learner's code on small cases and prints one friendly sentence: what is
-right, or what is wrong and a hint. In the learner edition (``python3 course.py learner``)
+right, or what is wrong and a hint. Every hint comes in two levels: the first nudges (it is
+also what the learner edition's placeholder says), the second, ``more=``, is fuller and shown
+on request: ``print(helpers.exercises.hint("01.2", more=True))``; "not done yet", "not quite"
+and error messages say so. In the learner edition (``python3 course.py learner``)
 the lines from ``# BEGIN SOLUTION`` to ``# END SOLUTION`` become
 ``raise NotImplementedError(...)`` with the hint, and ``check`` reports "not done yet".
 
@@ -144,15 +147,35 @@ def registry() -> dict[str, Exercise]:
     return dict(_REGISTRY)
 
 
-def hint(exercise_id: str) -> str:
-    """The hint for an exercise, as the learner edition's placeholder shows it.
+def hint(exercise_id: str, more: bool = False) -> str:
+    """The hint for an exercise, as the learner edition's placeholder shows it; with
+    ``more=True`` the second, fuller hint (``print(helpers.exercises.hint("01.2", more=True))``).
 
     Introduced in 00_index.
     """
-    return _get(exercise_id).hint
+    if not isinstance(more, bool):
+        raise ValueError(f"more should be True (the fuller hint) or False (the first hint), "
+                         f"not {more!r}.")
+    ex = _get(exercise_id)
+    if not more:
+        return ex.hint
+    if not ex.more:
+        raise ValueError(f"exercise {exercise_id} has no fuller hint yet; "
+                         f"hint({exercise_id!r}) gives its first hint.")
+    return ex.more
+
+
+def _ask_for_more(exercise_id: str) -> str:
+    """The sentence that tells a learner how to see an exercise's fuller hint ("" if none)."""
+    if not _get(exercise_id).more:
+        return ""
+    return f' print(helpers.exercises.hint("{exercise_id}", more=True)) shows a fuller hint.'
 
 
 def _get(exercise_id: str) -> Exercise:
+    if not isinstance(exercise_id, str):
+        raise ValueError(f"pass the exercise id as a string such as \"01.2\", not "
+                         f"{exercise_id!r}.")
     _load_all()
     if exercise_id not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none"
@@ -200,21 +223,22 @@ def evaluate(exercise_id: str, *args, **kwargs) -> CheckResult:
     """
     ex = _get(exercise_id)
     hint_text = _sentence(ex.hint)
+    more = _ask_for_more(exercise_id)
     try:
         praise = ex.checker(*args, **kwargs)
         result = CheckResult(exercise_id, "passed", _sentence(praise or "correct, well done"))
     except NotImplementedError:
-        result = CheckResult(exercise_id, "not done", f"not done yet. Hint: {hint_text}")
+        result = CheckResult(exercise_id, "not done", f"not done yet. Hint: {hint_text}{more}")
     except Incorrect as wrong:
-        message = f"not quite. {_capitalized(_sentence(wrong))}"
+        message = f"not quite. {_capitalized(_sentence(wrong))}{more}"
         result = CheckResult(exercise_id, "incorrect", message)
     except Exception as exc:  # pylint: disable=broad-except
         what = _sentence(f"{type(exc).__name__}: {exc}", limit=300)
         if _raised_in_checker(exc):  # the check tripped over what the learner's code returned
             message = (f"the check could not use what your code returned ({what.rstrip('.')}); "
-                       f"compare it with what the task asks for. Hint: {hint_text}")
+                       f"compare it with what the task asks for. Hint: {hint_text}{more}")
         else:  # the learner's code failed: say how, in one line
-            message = f"your code raised {what} Hint: {hint_text}"
+            message = f"your code raised {what} Hint: {hint_text}{more}"
         result = CheckResult(exercise_id, "error", message)
     RESULTS[exercise_id] = result
     return result

@@ -8,9 +8,12 @@ from . import tensorflow as _tf
 
 
 @exercise("02.1", title="Momentum by hand",
-          hint="inside a tape compute the loss; get [dw, db]; for each weight do "
-               "velocity.assign(beta * velocity + grad) and then "
-               "weight.assign_sub(learning_rate * velocity).")
+          hint="get both gradients from one tape, then update each weight's velocity before the "
+               "weight itself, both in place.",
+          more="inside a tape compute the loss, tf.reduce_mean(tf.square(y - model(x))); take "
+               "grads = tape.gradient(loss, [model.w, model.b]); for each weight, its velocity "
+               "and its gradient do velocity.assign(beta * velocity + grad), then "
+               "weight.assign_sub(learning_rate * velocity); return the loss.")
 def _check_momentum(momentum_step) -> str:
     tf = _tf()
 
@@ -86,7 +89,11 @@ def _check_momentum(momentum_step) -> str:
 
 
 @exercise("02.2", title="The closed-form least-squares line",
-          hint="w = mean((x - x̄)(y - ȳ)) / mean((x - x̄)²) and b = ȳ - w·x̄.")
+          hint="no iterations needed: the slope is how x and y vary together divided by how x "
+               "varies, and the best line passes through the point of the means.",
+          more="with x̄ and ȳ the means, the slope w = mean((x - x̄)(y - ȳ)) / mean((x - x̄)²) "
+               "is the covariance over the variance, and b = ȳ - w·x̄ puts the point of the "
+               "means on the line; compute in float64 and return (w, b).")
 def _check_least_squares(least_squares) -> str:
     rng = np.random.default_rng(11)
     x = rng.normal(loc=1.5, size=50)
@@ -111,8 +118,11 @@ def _check_least_squares(least_squares) -> str:
 
 
 @exercise("02.3", title="The largest stable learning rate",
-          hint="build H = 2·[[mean(x²), mean(x)], [mean(x), 1]] and return 2 / its largest "
-               "eigenvalue (np.linalg.eigvalsh).")
+          hint="build the 2×2 matrix H of the task from your x, then NumPy's linear algebra "
+               "module gives its eigenvalues.",
+          more="H = 2 * np.array([[np.mean(x**2), np.mean(x)], [np.mean(x), 1.0]]); "
+               "np.linalg.eigvalsh(H) returns its eigenvalues (H is symmetric); return 2 divided "
+               "by the largest of them.")
 def _check_max_lr(max_stable_learning_rate) -> str:
     rng = np.random.default_rng(5)
     x = rng.normal(loc=2.0, scale=1.5, size=200)

@@ -15,8 +15,11 @@ def _reference_top_k(labels: np.ndarray, logits: np.ndarray, k: int) -> float:
 @exercise(
     "03.1",
     title="Top-k accuracy from logits",
-    hint="tf.math.in_top_k(targets, predictions, k) says, per example, whether the label is "
-    "among the k largest logits; cast to float32 and take the mean.",
+    hint="TensorFlow has an operation that says, per example, whether the label is among the k "
+    "largest logits; look in tf.math.",
+    more="tf.math.in_top_k(targets, predictions, k) with int32 labels and float32 logits says, "
+    "per example, whether the label is among the k largest logits; cast those booleans to float32 "
+    "and return their mean.",
 )
 def _check_top_k(top_k_accuracy):
     import tensorflow as tf
@@ -109,8 +112,11 @@ def _clipping_mistake(clip_norm, norm, before, after, grads) -> str:
 @exercise(
     "03.2",
     title="A train step that clips gradients by their global norm",
-    hint="global_norm = sqrt(sum of tf.reduce_sum(g**2) over all gradients); multiply every "
-    "gradient by clip_norm / max(global_norm, clip_norm); apply; return (loss, global_norm).",
+    hint="measure one norm over all the gradients together before changing any of them, then "
+    "scale every gradient by the same factor, which is 1 when that norm is small enough.",
+    more="global_norm = sqrt(sum of tf.reduce_sum(g**2) over all gradients); multiply every "
+    "gradient by clip_norm / max(global_norm, clip_norm); apply the scaled gradients with the "
+    "optimizer; return (loss, global_norm).",
 )
 def _check_clipping(clipped_train_step):
     import keras
@@ -169,8 +175,11 @@ def _check_clipping(clipped_train_step):
 @exercise(
     "03.3",
     title="The true mean loss of an epoch",
-    hint="Weight each batch's mean loss by its batch size: sum(loss_i * n_i) / sum(n_i). "
-    "Raise ValueError when the lists are empty or of different lengths.",
+    hint="A short last batch holds fewer examples, so its mean should count less: weight each "
+    "batch by its size. Check the two lists before you compute anything.",
+    more="Return sum(loss_i * n_i) / sum(n_i) over the batches, as a float: each batch's mean "
+    "times its size gives that batch's total loss. Before that, raise ValueError with one "
+    "sentence when the lists are empty or of different lengths.",
 )
 def _check_epoch_mean(epoch_mean_loss):
     cases = [

@@ -62,8 +62,10 @@ def _instantiate(cls, what: str, *args):
 @exercise(
     "05.1",
     title="A callback that stops fit() when the loss is low enough",
-    hint="In on_epoch_end(self, epoch, logs), compare logs['loss'] with self.threshold "
-    "and set self.model.stop_training = True when it is below.",
+    hint="Keras calls on_epoch_end with that epoch's logs, and a callback can ask fit() to stop "
+    "through the model it is attached to.",
+    more="In on_epoch_end(self, epoch, logs), compare logs['loss'] with self.threshold and set "
+    "self.model.stop_training = True when it is below; fit() then ends after this epoch.",
 )
 def _check_stop(StopWhenLossBelow):
     epochs = 8
@@ -128,8 +130,11 @@ def _check_stop(StopWhenLossBelow):
 @exercise(
     "05.2",
     title="How many batches, and how big is the last one?",
-    hint="Use ceiling division for the number of batches; the last batch holds what is left "
-    "(a full batch when batch_size divides n). batch_size=None means fit()'s default, 32.",
+    hint="Work out two small cases by hand, say n = 10 with batch_size 4 and with batch_size 5, "
+    "then write the rule; and look up fit()'s default batch size.",
+    more="Use ceiling division for the number of batches, -(-n // batch_size); the last batch "
+    "holds what is left, n - (count - 1) * batch_size (a full batch when batch_size divides n). "
+    "batch_size=None means fit()'s default, 32.",
 )
 def _check_batches(batches_per_epoch):
     np, _, _ = _keras()
@@ -161,8 +166,11 @@ def _check_batches(batches_per_epoch):
 @exercise(
     "05.3",
     title="Count the train-batch hooks",
-    hint="Append a 0 to self.counts in on_epoch_begin and add 1 to self.counts[-1] in "
-    "on_train_batch_end (not in the test-batch hooks).",
+    hint="One hook starts each epoch, another fires after each training batch; validation batches "
+    "have hooks of their own, which you leave alone.",
+    more="Append a 0 to self.counts in on_epoch_begin, so that each epoch starts its own count, "
+    "and add 1 to self.counts[-1] in on_train_batch_end; do not count in on_test_batch_end, "
+    "which fires for the validation batches.",
 )
 def _check_counter(TrainBatchCounter):
     batch_size, n_batches = 8, 7

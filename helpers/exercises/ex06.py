@@ -44,8 +44,11 @@ def _regularized_model():
 @exercise(
     "06.1",
     title="A train step that includes the model's own losses",
-    hint="Inside the tape: loss = loss_fn(y, model(x, training=True)) + tf.add_n(model.losses); "
-    "then take the gradient of that total, apply it, and return it.",
+    hint="model.losses holds the extra terms the model adds to its loss (here its regularizer): "
+    "add them to the batch's loss inside the tape, and differentiate the total.",
+    more="Inside the tape: loss = loss_fn(y, model(x, training=True)) + tf.add_n(model.losses); "
+    "then take the gradient of that total with respect to model.trainable_variables, apply it "
+    "with the optimizer, and return the total.",
 )
 def _check_step(train_step):
     np, tf, keras = _keras()
@@ -114,10 +117,12 @@ def _balanced_accuracy(labels, predicted, num_classes):
 @exercise(
     "06.2",
     title="Balanced accuracy as a Keras metric",
-    hint="In __init__ make two per-class counters with self.add_variable(shape=(num_classes,), "
-    "initializer='zeros', name=...): examples seen and examples predicted right; update_state adds "
-    "a batch's counts (tf.one_hot of the labels helps), result() is the mean of correct / total "
-    "(tf.math.divide_no_nan), reset_state assigns zeros.",
+    hint="Per class you need two counts, examples seen and examples predicted right; keep them in "
+    "variables so that they add up across batches.",
+    more="In __init__ make two per-class counters with self.add_variable(shape=(num_classes,), "
+    "initializer='zeros', name=...): examples seen and examples predicted right; update_state "
+    "adds a batch's counts (tf.one_hot of the labels helps), result() is the mean of correct / "
+    "total (tf.math.divide_no_nan), reset_state assigns zeros.",
 )
 def _check_metric(BalancedAccuracy):
     np, tf, keras = _keras()
@@ -184,9 +189,11 @@ def _check_metric(BalancedAccuracy):
 @exercise(
     "06.3",
     title="Resume, or start from zero",
-    hint="If manager.latest_checkpoint is None, return 0; else "
-         "checkpoint.restore(manager.latest_checkpoint) "
-    "and return int(epoch).",
+    hint="The manager knows whether there is a checkpoint and which one is the latest; the epoch "
+    "variable the checkpoint tracks says where to continue.",
+    more="If manager.latest_checkpoint is None, return 0 and touch nothing; else "
+    "checkpoint.restore(manager.latest_checkpoint) and return int(epoch), the value the restore "
+    "put into the epoch variable.",
 )
 def _check_resume(resume):
     np, tf, keras = _keras()
