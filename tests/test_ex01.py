@@ -149,3 +149,52 @@ def test_softplus_wrong_answers(answer, expected):
     result = evaluate("01.3", answer)
     assert result.status == "incorrect", result.message
     assert expected in result.message and not DOUBLE_STOP.search(result.message)
+
+
+# --- 01.4: a norm whose gradient is defined at zero ------------------------------------------
+@tf.custom_gradient
+def safe_norm(x):
+    norm = tf.norm(x)
+
+    def grad(upstream):
+        return upstream * x / tf.maximum(norm, 1e-30)
+
+    return norm, grad
+
+
+@tf.custom_gradient
+def safe_norm_without_upstream(x):
+    norm = tf.norm(x)
+
+    def grad(upstream):
+        return x / tf.maximum(norm, 1e-30)
+
+    return norm, grad
+
+
+def safe_norm_with_where(x):  # no custom gradient: the double-where trick is right too
+    squared = tf.reduce_sum(x * x)
+    positive = squared > 0
+    return tf.where(positive, tf.sqrt(tf.where(positive, squared, 1.0)), 0.0)
+
+
+def test_safe_norm_passes():
+    assert evaluate("01.4", safe_norm).status == "passed"
+    assert evaluate("01.4", safe_norm_with_where).status == "passed"
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (tf.norm, "0 / 0 is nan"),
+    (safe_norm_without_upstream, "multiply by upstream"),
+    (lambda x: tf.reduce_sum(x * x), "should be 5, the Euclidean norm; you returned 25"),
+    (lambda x: 5.0, "should return a tensor holding one number; you returned the number 5"),
+    (tf.abs, "a single number; you returned a tensor of shape (2,)"),
+    (lambda x: tf.constant(np.linalg.norm(x.numpy())),
+     "gradient of safe_norm at x = [3.0, 4.0] is None"),
+])
+def test_safe_norm_wrong_answers(answer, expected):
+    result = evaluate("01.4", answer)
+    assert result.status == "incorrect", result.message
+    assert expected in result.message and not DOUBLE_STOP.search(result.message)
+    assert result.message.endswith('print(helpers.exercises.hint("01.4", more=True)) shows a '
+                                   "fuller hint.")

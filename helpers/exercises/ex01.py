@@ -25,8 +25,11 @@ def _right_on_a_variable(second_derivative, f, at: float, second: float) -> bool
 
 
 @exercise("01.1", title="A second derivative with nested tapes",
-          hint="nest two GradientTapes, watch x in both, take the inner gradient inside the "
-               "outer block, then ask the outer tape for the gradient of that gradient.")
+          hint="you need the gradient of a gradient: one tape inside another; and a tape follows "
+               "a constant only if it watches it.",
+          more="nest two GradientTapes and call watch(x) on both; compute y = f(x) inside the "
+               "inner one, take dy_dx = inner.gradient(y, x) while still inside the outer block "
+               "(so the outer tape records it), then return outer.gradient(dy_dx, x).")
 def _check_second_derivative(second_derivative) -> str:
     tf = _tf()
     cases = [  # (name, f, x, first derivative, second derivative)
@@ -64,8 +67,11 @@ def _check_second_derivative(second_derivative) -> str:
 
 
 @exercise("01.2", title="Gradients of a squared error",
-          hint="compute loss = tf.reduce_mean((w * x + b - y) ** 2) inside one tape, then return "
-               "tape.gradient(loss, [w, b]).")
+          hint="write the loss as you would in NumPy, but with TensorFlow operations inside a "
+               "GradientTape, then ask the tape about w and b in one call.",
+          more="inside one tape compute loss = tf.reduce_mean((w * x + b - y) ** 2); after the "
+               "with-block return tape.gradient(loss, [w, b]), which gives the two gradients in "
+               "the order of the list.")
 def _check_mse_gradients(mse_gradients) -> str:
     tf = _tf()
     rng = np.random.default_rng(3)
@@ -100,8 +106,10 @@ def _check_mse_gradients(mse_gradients) -> str:
 
 
 @exercise("01.3", title="Find the None",
-          hint="replace np.exp, np.log1p and .sum() by tf.exp, tf.math.log1p and tf.reduce_sum, "
-               "and never call .numpy() inside.")
+          hint="find every step that leaves TensorFlow (a NumPy function, a NumPy method, "
+               ".numpy()) and use TensorFlow's own version of it.",
+          more="tf.exp, tf.math.log1p and tf.reduce_sum replace np.exp, np.log1p and .sum(); "
+               "return tf.reduce_sum(tf.math.log1p(tf.exp(x))), and never call .numpy() inside.")
 def _check_softplus_sum(softplus_sum) -> str:
     tf = _tf()
     values = np.array([-2.0, -0.5, 0.0, 1.0, 3.0], dtype=np.float32)
@@ -133,3 +141,54 @@ def _check_softplus_sum(softplus_sum) -> str:
                         f"{grad[where]:.4g} (a formula with a kink, such as max or abs, has its "
                         "own gradient at the kink).")
     return "correct: every step is a TensorFlow op, and the gradient is the sigmoid."
+
+
+@exercise("01.4", title="A norm whose gradient is defined at zero",
+          hint="with @tf.custom_gradient, safe_norm returns two things: the norm, and a function "
+               "of the upstream gradient; think about what that function should give at x = 0.",
+          more="norm = tf.norm(x); def grad(upstream): return upstream * x / tf.maximum(norm, "
+               "tiny), where tiny is a small positive number (x is 0 wherever the norm is, so "
+               "the quotient is 0 there, not 0 / 0); return norm, grad.")
+def _check_safe_norm(safe_norm) -> str:
+    tf = _tf()
+    cases = [  # (x, upstream factor): the gradient of factor · safe_norm(x)
+        ([3.0, 4.0], 1.0),
+        ([3.0, 4.0], 2.0),
+        ([1.0, -2.0, 2.0], 0.5),
+        ([0.0, 0.0, 0.0], 1.0),
+    ]
+    for values, factor in cases:
+        x = tf.constant(values)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            norm = safe_norm(x)
+            if not tf.is_tensor(norm):
+                raise Incorrect(f"safe_norm({values}) should return a tensor holding one number; "
+                                f"you returned {_describe(norm)}.")
+            target = factor * norm
+        expected = float(np.linalg.norm(values))
+        got = _as_number(norm, f"safe_norm({values})")
+        if not np.isclose(got, expected, rtol=1e-6, atol=1e-7):
+            raise Incorrect(f"safe_norm({values}) should be {expected:g}, the Euclidean norm; "
+                            f"you returned {got:.6g}.")
+        grad = tape.gradient(target, x)
+        if grad is None:
+            raise Incorrect(f"the gradient of safe_norm at x = {values} is None: compute the norm "
+                            "with TensorFlow ops and give it a gradient function.")
+        grad = np.asarray(tf.convert_to_tensor(grad), dtype=np.float64)
+        if grad.shape != x.shape:
+            raise Incorrect(f"the gradient at x = {values} has shape {grad.shape}; it should "
+                            f"have x's shape {tuple(x.shape)}, one number per element.")
+        unit = np.asarray(values) / expected if expected else np.zeros(len(values))
+        if np.isnan(grad).any():
+            raise Incorrect(f"at x = {values} your gradient is {grad.tolist()}: 0 / 0 is nan, "
+                            "so return 0 there instead of dividing by a zero norm.")
+        if factor != 1.0 and np.allclose(grad, unit, rtol=1e-5, atol=1e-7):
+            raise Incorrect(f"for {factor:g} · safe_norm(x) at x = {values} your gradient is "
+                            "x / ‖x‖, the same as for safe_norm(x) alone: multiply by upstream, "
+                            "the gradient that arrives from above.")
+        if not np.allclose(grad, factor * unit, rtol=1e-5, atol=1e-7):
+            raise Incorrect(f"the gradient of {factor:g} · safe_norm(x) at x = {values} should be "
+                            f"{np.round(factor * unit, 4).tolist()}, yours is "
+                            f"{np.round(grad, 4).tolist()}.")
+    return "correct: the norm's gradient is x / ‖x‖, and 0 instead of nan at x = 0."
