@@ -3,22 +3,31 @@
 
     python3 course.py lab        set up (first time only) and open the course in JupyterLab
     python3 course.py test       set up (first time only) and run every test and notebook
-    python3 course.py learner    write the learner edition (solutions removed) to learner/
+    python3 course.py learner    write the learner handout (solutions removed) to learner/
     python3 course.py refresh    re-run notebooks top to bottom and store their outputs
     python3 course.py setup      only set up: .venv, packages, the course's Jupyter kernel
 
-Set-up needs nothing but Python 3.10-3.12 and access to the package index: it creates
-.venv next to this file, installs requirements.txt into it, and registers the Jupyter
-kernel the notebooks name. It runs again only when requirements.txt, constraints.txt or
-pyproject.toml change. This file uses the standard library only.
+    python3 course.py test --browser   the browser tests (tests/browser, a local Chromium)
+    python3 course.py test --handout   build the handout, unpack it, set it up, run its tests
+    python3 course.py test --pythons   set up with every Python 3.10-3.13 found, run one notebook
+
+Set-up needs nothing but Python 3.10-3.13 and access to the package index: it creates
+.venv next to this file, installs requirements.txt into it, registers the Jupyter kernel
+the notebooks name and writes the course's JupyterLab settings into .venv (no news prompt,
+a notebook's kernel shut down when its tab closes, no *.egg-info in the file browser). It
+runs again only when requirements.txt, constraints.txt or pyproject.toml change. This file
+uses the standard library only.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import venv
 from pathlib import Path
 
@@ -26,8 +35,25 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("COURSE_VENV", ROOT / ".venv"))
 KERNEL_NAME = "training-loop"
 KERNEL_DISPLAY = "Python 3 (Inside the training loop)"
-SUPPORTED = ((3, 10), (3, 11), (3, 12))
+SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13))  # TensorFlow 2.21's wheels; pyproject agrees
 SETUP_FILES = ("requirements.txt", "constraints.txt", "pyproject.toml")
+START_PAGE = "notebooks/00_index.ipynb"  # where `course.py lab` opens (and the link it prints)
+# JupyterLab settings the set-up writes into .venv (share/jupyter/lab/settings/overrides.json):
+# no "get notified about Jupyter news?" prompt, and closing a notebook's tab shuts down its
+# kernel (six open kernels hold about 6 GB).
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                    "checkForUpdates": False},
+    "@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True},
+}
+# Jupyter Server settings (etc/jupyter/jupyter_server_config.json; the .d folder next to it
+# holds only extension switches): the editable install's *.egg-info folder hidden from the
+# file browser, besides Jupyter's own default globs.
+SERVER_SETTINGS = {
+    "ContentsManager": {
+        "hide_globs": ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info"],
+    },
+}
 
 
 def say(message: str) -> None:
@@ -38,23 +64,43 @@ def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def versions_text() -> str:
+    names = [f"{major}.{minor}" for major, minor in SUPPORTED]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def python_for(minor: int) -> list[str] | None:
+    """A working python3.<minor> on this machine: on PATH, from the Windows launcher, or
+    installed by pyenv. Each candidate is started once (a pyenv shim on PATH may not run)."""
+    candidates = [[found] for name in (f"python3.{minor}", f"python3{minor}")
+                  if (found := shutil.which(name))]
+    if os.name == "nt" and shutil.which("py"):
+        candidates.append(["py", f"-3.{minor}"])
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += [[str(p)] for p in sorted(pyenv.glob(f"3.{minor}.*/bin/python3.{minor}"),
+                                            reverse=True)]
+    for candidate in candidates:
+        try:
+            probe = subprocess.run([*candidate, "-c", "import sys; print(sys.version_info[1])"],
+                                   capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if probe.returncode == 0 and probe.stdout.strip() == str(minor):
+            return candidate
+    return None
+
+
 def find_base_python() -> list[str]:
-    """A Python 3.10-3.12 to build .venv with: this one if it fits, else one on PATH."""
+    """A Python 3.10-3.13 to build .venv with: this one if it fits, else one on the machine."""
     if sys.version_info[:2] in SUPPORTED:
         return [sys.executable]
-    for minor in (12, 11, 10):
-        for name in (f"python3.{minor}", f"python3{minor}"):
-            found = shutil.which(name)
-            if found:
-                return [found]
-    if os.name == "nt" and shutil.which("py"):
-        for minor in (12, 11, 10):
-            probe = subprocess.run(["py", f"-3.{minor}", "-c", "pass"], capture_output=True)
-            if probe.returncode == 0:
-                return ["py", f"-3.{minor}"]
+    for _, minor in reversed(SUPPORTED):
+        found = python_for(minor)
+        if found:
+            return found
     sys.exit(
-        f"[course] TensorFlow 2.21 needs Python 3.10, 3.11 or 3.12; this is Python "
-        f"{sys.version.split()[0]} and no python3.10-3.12 is on PATH. Install one "
+        f"[course] TensorFlow 2.21 needs Python {versions_text()}; this is Python "
+        f"{sys.version.split()[0]} and no other of those was found. Install one "
         "(python.org, pyenv or your package manager) and run this command with it."
     )
 
@@ -78,11 +124,24 @@ def run(cmd: list[str], quiet: bool = False) -> None:
         sys.exit(f"[course] this step failed (exit {result.returncode}): {' '.join(map(str, cmd))}")
 
 
+def write_jupyter_settings(prefix: Path) -> None:
+    """The course's JupyterLab and Jupyter Server settings, inside the environment ``prefix``
+    (they apply to every JupyterLab started from it, and to nothing else on the machine)."""
+    lab = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    server = prefix / "etc" / "jupyter" / "jupyter_server_config.json"
+    for path, settings in ((lab, LAB_SETTINGS), (server, SERVER_SETTINGS)):
+        text = json.dumps(settings, indent=2) + "\n"
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+
+
 def ensure_environment() -> Path:
     """Create .venv, install the pinned packages and register the kernel, when needed."""
     stamp = VENV / ".course-setup"
     python = venv_python()
     if python.exists() and stamp.exists() and stamp.read_text().strip() == setup_digest():
+        write_jupyter_settings(VENV)
         return python
     if not python.exists():
         base = find_base_python()
@@ -98,6 +157,7 @@ def ensure_environment() -> Path:
     say(f"registering the Jupyter kernel '{KERNEL_NAME}' inside {VENV.name}/")
     run([python, "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL_NAME,
          "--display-name", KERNEL_DISPLAY], quiet=True)
+    write_jupyter_settings(VENV)
     stamp.write_text(setup_digest() + "\n")
     say("set-up complete")
     return python
@@ -113,22 +173,146 @@ def course_env() -> dict[str, str]:
 
 def cmd_lab(args: list[str]) -> int:
     python = ensure_environment()
-    index = "notebooks/00_index.ipynb"
-    start = index if (ROOT / index).exists() else "notebooks"
-    extra = []
+    start = START_PAGE if (ROOT / START_PAGE).exists() else "notebooks"
+    # the link JupyterLab prints, and the page the browser opens, is the course index
+    extra = [f"--LabApp.default_url=/lab/tree/{start}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
         # containers often run as root; JupyterLab refuses to start without it
         extra.append("--allow-root")
         say("running as root (a container?): passing --allow-root to JupyterLab")
     say(f"opening JupyterLab at {start} (stop it with Ctrl-C)")
     return subprocess.call([str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
-                            *extra, start, *args], cwd=ROOT, env=course_env())
+                            *extra, *args], cwd=ROOT, env=course_env())
+
+
+def is_handout() -> bool:
+    """True in the learner handout (it has no tools/learner_edition.py)."""
+    return not (ROOT / "tools" / "learner_edition.py").exists()
 
 
 def cmd_test(args: list[str]) -> int:
+    if "--pythons" in args or any(a.startswith("--pythons=") for a in args):
+        return test_pythons(args)
+    if "--handout" in args:
+        return test_handout([a for a in args if a != "--handout"])
     python = ensure_environment()
-    say("running the helper tests and every notebook (strict nbval)")
-    return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=course_env())
+    env = course_env()
+    if "--browser" in args:
+        args = [a for a in args if a != "--browser"]
+        env["COURSE_BROWSER"] = "1"
+        say("running the browser tests (tests/browser) against a local JupyterLab")
+        return subprocess.call([str(python), "-m", "pytest", "tests/browser", *args],
+                               cwd=ROOT, env=env)
+    if is_handout():
+        say("running every notebook top to bottom and checking the exercises")
+    else:
+        say("running the helper tests and every notebook (strict nbval)")
+    return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
+
+
+def test_pythons(args: list[str]) -> int:
+    """Set up the course with each Python 3.10-3.13 found on this machine, each in its own
+    environment outside the repository (kept, so a second run only re-checks), and run one
+    notebook there under strict nbval.
+
+    ``--pythons=3.10,3.13`` picks versions; COURSE_PYTHONS_DIR sets where the environments
+    live (default ~/.cache/inside-the-training-loop); COURSE_PYTHONS_NOTEBOOK the notebook.
+    The setup cell's versions line names the Python (and on 3.10 the Keras, NumPy and
+    Matplotlib releases the markers pick), so that line alone is compared without them.
+    """
+    wanted = [a.split("=", 1)[1] for a in args if a.startswith("--pythons=")]
+    minors = ([int(v.strip().split(".")[1]) for v in wanted[0].split(",")] if wanted
+              else [minor for _, minor in SUPPORTED])
+    home = Path(os.environ.get("COURSE_PYTHONS_DIR",
+                               Path.home() / ".cache" / "inside-the-training-loop"))
+    notebook = os.environ.get("COURSE_PYTHONS_NOTEBOOK", "notebooks/01_gradient_tape.ipynb")
+    results, failed = [], False
+    for minor in minors:
+        base = python_for(minor)
+        if base is None:
+            results.append(f"3.{minor}: not found on this machine, not tried")
+            continue
+        env = dict(os.environ, COURSE_VENV=str(home / f"venv-3.{minor}"))
+        sanitize = home / f"sanitize-3.{minor}.cfg"
+        sanitize.parent.mkdir(parents=True, exist_ok=True)
+        sanitize.write_text((ROOT / "tests" / "sanitize.cfg").read_text()
+                            + versions_rule(other_pins=minor < 11))
+        steps = []
+        for step in (["setup"], ["test", notebook, f"--nbval-sanitize-with={sanitize}"]):
+            say(f"Python 3.{minor} ({' '.join(base)}): course.py {' '.join(step)}")
+            began = time.monotonic()
+            code = subprocess.call([*base, str(ROOT / "course.py"), *step], cwd=ROOT, env=env)
+            steps.append(f"{step[0]} {'ok' if code == 0 else f'FAILED (exit {code})'} "
+                         f"in {time.monotonic() - began:.0f} s")
+            if code != 0:
+                failed = True
+                break
+        results.append(f"3.{minor}: " + ", ".join(steps))
+    say("Python versions (" + notebook + "):\n  " + "\n  ".join(results))
+    if not any("ok" in r for r in results):
+        say("no Python 3.10-3.13 was found to try")
+        return 1
+    return 1 if failed else 0
+
+
+def versions_rule(other_pins: bool) -> str:
+    """An nbval sanitizer rule for helpers.start()'s versions line: the Python version
+    always, and with ``other_pins`` the releases that differ by Python version too."""
+    if not other_pins:
+        return ("\n[python-version]\nregex: Python \\d+\\.\\d+\\.\\d+ \\| TensorFlow"
+                "\nreplace: Python VERSION | TensorFlow\n")
+    return ("\n[versions-line]\nregex: Python \\d+\\.\\d+\\.\\d+ \\| TensorFlow (\\S+) \\| "
+            "Keras \\S+ (\\(\\w+ backend\\)) \\| NumPy \\S+ \\| Matplotlib \\S+"
+            "\nreplace: Python VERSION | TensorFlow \\1 | Keras VERSION \\2 | NumPy VERSION | "
+            "Matplotlib VERSION\n")
+
+
+def test_handout(args: list[str]) -> int:
+    """As a learner would: build the handout and its zip, unpack the zip into a fresh folder,
+    run the handout's own ``course.py test`` there (its set-up, then its tests).
+
+    The handout's environment reuses this .venv's installed packages (a .pth file in a new
+    virtual environment), so the set-up runs for real but installs only the handout's own
+    helpers package; COURSE_HANDOUT_FULL=1 installs everything from the index instead."""
+    python = ensure_environment()
+    work = Path(tempfile.mkdtemp(prefix="course-handout-"))
+    began = time.monotonic()
+    try:
+        code = subprocess.call([str(python), str(ROOT / "tools" / "learner_edition.py"),
+                                "--out", str(work / "learner")], cwd=ROOT, env=course_env())
+        if code != 0:
+            return code
+        fresh = work / "unpacked"
+        shutil.unpack_archive(work / "learner.zip", fresh)
+        (handout,) = fresh.iterdir()
+        env = dict(course_env(), COURSE_VENV=str(work / "venv"))
+        env.pop("COURSE_BROWSER", None)
+        env["PATH"] = os.environ.get("PATH", "")
+        if os.environ.get("COURSE_HANDOUT_FULL") != "1":
+            reuse_packages(python, work / "venv")
+        code = subprocess.call([sys.executable, str(handout / "course.py"), "test", *args],
+                               cwd=handout, env=env)
+        say(f"handout test {'passed' if code == 0 else 'FAILED'} in "
+            f"{time.monotonic() - began:.0f} s (in {work})")
+        return code
+    finally:
+        if os.environ.get("COURSE_KEEP_HANDOUT") != "1":
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def reuse_packages(python: Path, target: Path) -> None:
+    """A new virtual environment at ``target`` that sees the packages installed in this one
+    (through a .pth file), so that installing requirements.txt there finds them present."""
+    info = subprocess.run(
+        [str(python), "-c", "import sys, sysconfig; print(sys._base_executable); "
+         "print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True)
+    base, site = info.stdout.split("\n")[:2]
+    run([base, "-m", "venv", target])
+    purelib = subprocess.run(
+        [str(target / ("Scripts/python.exe" if os.name == "nt" else "bin/python")), "-c",
+         "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "course-reuse-packages.pth").write_text(site + "\n")
 
 
 def cmd_tool(script: str, args: list[str]) -> int:
@@ -145,8 +329,14 @@ def main(argv: list[str]) -> int:
         "refresh": lambda a: cmd_tool("refresh_outputs.py", a),
         "setup": lambda a: (ensure_environment(), 0)[1],
     }
+    if is_handout():  # the learner's copy: only the two commands (and setup)
+        commands = {name: commands[name] for name in ("lab", "test", "setup")}
     if len(argv) < 2 or argv[1] not in commands:
-        print(__doc__.split("\n\n")[1])
+        usage = "\n\n".join(__doc__.split("\n\n")[1:3])
+        if is_handout():
+            usage = "\n".join(line for line in usage.splitlines()
+                              if line.strip() and line.split()[2] in commands and "--" not in line)
+        print(usage)
         return 0 if len(argv) >= 2 and argv[1] in ("-h", "--help", "help") else 2
     return commands[argv[1]](argv[2:])
 

@@ -1,4 +1,7 @@
 """course.py, the entry point of the README's two commands (standard library only)."""
+import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +41,103 @@ def test_the_set_up_is_redone_when_the_pins_change(tmp_path, monkeypatch):
     assert course.setup_digest() == before
     (tmp_path / "requirements.txt").write_text("numpy==1.0\n")
     assert course.setup_digest() != before
+
+
+def load_course():
+    sys.path.insert(0, str(ROOT))
+    import course
+
+    return course
+
+
+def test_supported_pythons_agree_with_pyproject_and_the_usage():
+    course = load_course()
+    text = (ROOT / "pyproject.toml").read_text()
+    (line,) = [x for x in text.splitlines() if x.startswith("requires-python")]
+    low, high = re.fullmatch(r'requires-python = ">=3\.(\d+),<3\.(\d+)".*', line).groups()
+    assert course.SUPPORTED == tuple((3, m) for m in range(int(low), int(high)))
+    assert course.SUPPORTED == ((3, 10), (3, 11), (3, 12), (3, 13))  # TensorFlow 2.21's wheels
+    assert "Python 3.10-3.13" in course.__doc__
+
+
+def test_python_for_skips_an_interpreter_that_does_not_start(tmp_path, monkeypatch):
+    course = load_course()
+    shims, pyenv = tmp_path / "shims", tmp_path / "pyenv" / "versions" / "3.42.1" / "bin"
+    shims.mkdir()
+    pyenv.mkdir(parents=True)
+    (shims / "python3.42").write_text("#!/bin/sh\necho 'pyenv: python3.42: command not found'"
+                                      " >&2\nexit 127\n")
+    (pyenv / "python3.42").write_text("#!/bin/sh\necho 42\n")
+    for script in (shims / "python3.42", pyenv / "python3.42"):
+        script.chmod(0o755)
+    monkeypatch.setenv("PATH", str(shims))
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    assert course.python_for(42) == [str(pyenv / "python3.42")]
+    assert course.python_for(43) is None
+
+
+def test_the_set_up_writes_jupyter_settings_the_installed_jupyterlab_knows(tmp_path):
+    course = load_course()
+    course.write_jupyter_settings(tmp_path)
+    overrides = json.loads((tmp_path / "share/jupyter/lab/settings/overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert overrides["@jupyterlab/notebook-extension:tracker"]["kernelShutdown"] is True
+    schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    for plugin, settings in overrides.items():
+        package, name = plugin.split(":")
+        schema = json.loads((schemas / package / f"{name}.json").read_text())
+        for key, value in settings.items():
+            spec = schema["properties"][key]  # the setting exists in this JupyterLab
+            allowed = [c["const"] for c in spec.get("oneOf", [])]
+            assert value in allowed if allowed else isinstance(value, bool), (plugin, key)
+
+
+def test_the_file_browser_hides_the_egg_info_folder(tmp_path):
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+    from traitlets.config.loader import JSONFileConfigLoader
+
+    course = load_course()
+    course.write_jupyter_settings(tmp_path / "venv")
+    config = JSONFileConfigLoader("jupyter_server_config.json",
+                                  path=str(tmp_path / "venv" / "etc" / "jupyter")).load_config()
+    root = tmp_path / "course"
+    for folder in ("notebooks", "inside_the_training_loop.egg-info", "__pycache__"):
+        (root / folder).mkdir(parents=True)
+    manager = FileContentsManager(root_dir=str(root), config=config)
+    assert sorted(item["name"] for item in manager.get("")["content"]) == ["notebooks"]
+
+
+def fake_run(monkeypatch, course):
+    calls = []
+    monkeypatch.setattr(course, "ensure_environment", lambda: Path("/venv/bin/python"))
+    monkeypatch.setattr(course.subprocess, "call",
+                        lambda cmd, **kw: calls.append((cmd, kw.get("env", {}))) or 0)
+    return calls
+
+
+def test_lab_opens_the_course_index(monkeypatch):
+    course = load_course()
+    calls = fake_run(monkeypatch, course)
+    assert course.main(["course.py", "lab", "--no-browser"]) == 0
+    (cmd, _), = calls
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_index.ipynb" in cmd
+    assert (ROOT / "notebooks" / "00_index.ipynb").is_file() and cmd[-1] == "--no-browser"
+
+
+def test_browser_flag_runs_the_browser_tests(monkeypatch):
+    course = load_course()
+    calls = fake_run(monkeypatch, course)
+    assert course.main(["course.py", "test", "--browser", "-x"]) == 0
+    (cmd, env), = calls
+    assert cmd[1:] == ["-m", "pytest", "tests/browser", "-x"] and env["COURSE_BROWSER"] == "1"
+
+
+def test_the_handouts_copy_offers_only_the_learner_commands(tmp_path):
+    shutil.copy(ROOT / "course.py", tmp_path / "course.py")  # no tools/: the handout
+    usage = subprocess.run([sys.executable, str(tmp_path / "course.py"), "--help"],
+                           capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 0
+    assert [line.split()[2] for line in usage.stdout.splitlines()] == ["lab", "test", "setup"]
+    refused = subprocess.run([sys.executable, str(tmp_path / "course.py"), "learner"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
