@@ -28,6 +28,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -262,6 +263,23 @@ def handout_files(source) -> dict[str, bytes]:
     return files
 
 
+def hints_of(files: dict[str, bytes]) -> dict[str, str]:
+    """The exercise hints of the helpers package in ``files`` (the one handed out, which may
+    differ from the working copy's), read by importing it in a separate Python."""
+    with tempfile.TemporaryDirectory() as folder:
+        for path, data in files.items():
+            if path.startswith("helpers/"):
+                (Path(folder) / path).parent.mkdir(parents=True, exist_ok=True)
+                (Path(folder) / path).write_bytes(data)
+        probe = subprocess.run(
+            [sys.executable, "-c", "import json, sys; from helpers.exercises import registry; "
+             "json.dump({k: e.hint for k, e in registry().items()}, sys.stdout)"],
+            cwd=folder, capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise EditionError(f"the handout's helpers package does not import:\n{probe.stderr}")
+    return json.loads(probe.stdout)
+
+
 def build_handout(out: Path, source=None, force: bool = False,
                   hints: dict[str, str] | None = None) -> tuple[list[str], Path]:
     """Write the handout folder ``out`` and the zip ``out.zip`` beside it (one top folder,
@@ -273,8 +291,8 @@ def build_handout(out: Path, source=None, force: bool = False,
     if out.resolve() in own or out.resolve() in ROOT.resolve().parents:
         raise EditionError(f"the learner edition must go to another folder than {out} "
                            "(one of the course's own folders)")
-    notebooks = learner_notebooks(source, hints)
     files = handout_files(source)
+    notebooks = learner_notebooks(source, hints if hints is not None else hints_of(files))
     written = write_notebooks(notebooks, out / "notebooks", force)
     for path, data in files.items():
         target = out / path
