@@ -1,0 +1,151 @@
+"""Checks for the exercises of 07_speed_and_debugging.
+
+Each check runs the learner's code on a tiny model or on a list of layer sizes (a second at
+most) and compares it with the count of section 1 or with single train steps.
+"""
+from __future__ import annotations
+
+import numbers
+
+from . import Incorrect, exercise
+
+
+def _forward(sizes) -> int:
+    return sum(2 * a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+
+
+@exercise(
+    "07.1",
+    title="The training cost of a Dense stack",
+    hint="Pair each layer size with the next one: a layer from n_in to n_out costs "
+    "2 * n_in * n_out in the forward pass.",
+    more="zip(layer_sizes[:-1], layer_sizes[1:]) gives the (n_in, n_out) pairs; sum "
+    "2 * n_in * n_out over them for the forward pass, and multiply by 3 for forward plus "
+    "backward.",
+)
+def _check_flops(training_flops):
+    if not callable(training_flops):
+        raise Incorrect("pass your function training_flops itself to check().")
+    for sizes in ([784, 512, 256, 128, 10], [3, 5, 2], [4, 3]):
+        got = training_flops(list(sizes))
+        want = 3 * _forward(sizes)
+        if isinstance(got, bool) or not isinstance(got, numbers.Real):
+            raise Incorrect(f"return one whole number (an int); for {sizes} you returned "
+                            f"{type(got).__name__}.")
+        if got == want and not isinstance(got, numbers.Integral):
+            raise Incorrect(f"the value is right, but return an int (int(...)), not "
+                            f"{type(got).__name__}.")
+        if got == want:
+            continue
+        forward = _forward(sizes)
+        params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+        if got == forward:
+            raise Incorrect(f"{got:,} is the forward pass of {sizes}; a training step costs "
+                            "about three times that (the backward pass is two products per "
+                            "layer).")
+        if got == want // 2:
+            raise Incorrect(f"{got:,} counts multiply-adds; a multiply-add is two "
+                            "floating-point operations.")
+        if got in (3 * 2 * params, 2 * params, params):
+            raise Incorrect(f"{got:,} counts the biases as if they were multiply-adds with "
+                            "every input; count only the kernels, 2 · n_in · n_out per layer.")
+        raise Incorrect(f"for {sizes} a training step costs {want:,} FLOPs per sample; you "
+                        f"returned {got:,}.")
+    return "3 × 2 · Σ n_in · n_out: 3,399,168 FLOPs per sample for 03's network."
+
+
+def _tiny_setup(steps, seed=0):
+    """A 4-3 Dense model with SGD, its plain train step, and a dataset of 12 batches."""
+    from ..setup import import_tensorflow_quietly
+
+    tf = import_tensorflow_quietly()
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(12 * 5, 4)).astype("float32")
+    y = rng.integers(0, 3, size=12 * 5).astype("int64")
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(5)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def new_pair():
+        model = keras.Sequential([
+            keras.Input((4,)),
+            keras.layers.Dense(3, kernel_initializer=keras.initializers.GlorotUniform(seed=7)),
+        ])
+        optimizer = keras.optimizers.SGD(0.1)
+        optimizer.build(model.trainable_variables)
+
+        def step(xb, yb):
+            with tf.GradientTape() as tape:
+                loss = loss_fn(yb, model(xb, training=True))
+            gradients = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+            return loss
+
+        return model, step
+
+    return tf, np, dataset, new_pair
+
+
+@exercise(
+    "07.2",
+    title="Several steps per call",
+    hint="Inside a @tf.function that takes the iterator, loop with `for _ in "
+    "tf.range(steps_per_call):` and call step(*next(iterator)).",
+    more="Define train_steps(iterator) decorated with @tf.function inside make_multi_step; "
+    "start with loss = tf.constant(0.0), then for _ in tf.range(steps_per_call): x, y = "
+    "next(iterator); loss = step(x, y); return loss; and return train_steps. A Python range "
+    "would unroll the loop into steps_per_call copies of the step.",
+)
+def _check_multi_step(make_multi_step):
+    if not callable(make_multi_step):
+        raise Incorrect("pass your function make_multi_step itself to check().")
+    steps = 3
+    tf, np, dataset, new_pair = _tiny_setup(steps)
+    batches = list(dataset)
+
+    reference, reference_step = new_pair()
+    compiled_reference = tf.function(reference_step)
+    for xb, yb in batches[:steps]:
+        reference_loss = compiled_reference(xb, yb)
+
+    model, step = new_pair()
+    train_steps = make_multi_step(step, steps)
+    iterator = iter(dataset)
+    got = train_steps(iterator)
+    if got is None:
+        raise Incorrect("return the last step's loss, not None.")
+    same = all(np.allclose(a, b, rtol=1e-5, atol=1e-6)
+               for a, b in zip(model.get_weights(), reference.get_weights(), strict=True))
+    if not same:
+        one, one_step = new_pair()
+        tf.function(one_step)(*batches[0])
+        if all(np.allclose(a, b, rtol=1e-5, atol=1e-6)
+               for a, b in zip(model.get_weights(), one.get_weights(), strict=True)):
+            raise Incorrect(f"one call made one step; it should make steps_per_call = {steps} "
+                            "steps, one per batch drawn from the iterator.")
+        raise Incorrect(f"after one call with steps_per_call = {steps} the weights differ from "
+                        f"{steps} single steps on the first {steps} batches.")
+    if abs(float(got) - float(reference_loss)) > 1e-5 * max(1.0, abs(float(reference_loss))):
+        raise Incorrect(f"return the last step's loss ({float(reference_loss):.5f}); you "
+                        f"returned {float(got):.5f}.")
+    following = next(iterator)[0].numpy()
+    if not np.array_equal(following, batches[steps][0].numpy()):
+        raise Incorrect("draw the batches from the iterator you are given, with next(iterator), "
+                        "so the next call continues where this one stopped.")
+    if not hasattr(train_steps, "get_concrete_function"):
+        raise Incorrect("the steps are right, but make_multi_step should return a tf.function "
+                        "(decorate the inner function with @tf.function).")
+    sizes = []
+    for n in (2, 6):
+        _, step_n = new_pair()
+        function = make_multi_step(step_n, n)
+        graph = function.get_concrete_function(iter(dataset)).graph
+        sizes.append(len(graph.get_operations()))
+    if sizes[0] != sizes[1]:
+        raise Incorrect(f"the graph has {sizes[0]} operations for 2 steps per call and "
+                        f"{sizes[1]} for 6: the loop is unrolled. Loop over tf.range, not "
+                        "range.")
+    return (f"{steps} steps in one call, the same weights as {steps} single steps, and a graph "
+            f"of {sizes[0]} operations whatever steps_per_call is.")
