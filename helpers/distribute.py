@@ -32,9 +32,14 @@ HOST = "127.0.0.1"  # the loopback interface: the workers never use the network
 # A C++ log record starts like "E0000 00:00:1795323471.487283   26859 file.cc:252] ...";
 # its message may continue on further lines.
 _RECORD_START = re.compile(r"^[IWEF]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\]")
-# When one worker exits a moment before the other, the chief's coordination service may report
-# it as "stopped sending heartbeats". Dropped only when every worker exited with status 0.
-SHUTDOWN_NOTICES = (re.compile(r"stopped sending heartbeats"),)
+# When one worker exits a moment before the other, the coordination service logs it: the chief
+# (which runs the service) that the other "stopped sending heartbeats", the other that it
+# "Failed to send RPC to coordination service" once the chief has gone. Both are dropped only
+# when every worker exited with status 0; then they are about the end of the run, not a failure.
+SHUTDOWN_NOTICES = (
+    re.compile(r"The following tasks are unhealthy \(stopped sending heartbeats\)"),
+    re.compile(r"Failed to send RPC to coordination service.*\n(.*\n)*.*Heartbeat"),
+)
 
 
 def drop_shutdown_notices(lines: Sequence[str]) -> list[str]:

@@ -87,10 +87,22 @@ NOTICE = (
 )
 
 
+LEADER_GONE = (
+    "E0000 00:00:1795324013.520388    1562 base_collective_executor.cc:252] "
+    "BaseCollectiveExecutor::StartAbort UNAVAILABLE: Failed to send RPC to coordination service. "
+    "Either the leader task was preempted/died/restarted unexpectedly.\n"
+    "Additional GRPC error information from remote target /job:worker/replica:0/task:0 while "
+    "calling /tensorflow.CoordinationService/Heartbeat:\n"
+    ":UNKNOWN:Error received from peer  {grpc_message:\"failed to connect to all addresses\"}"
+)
+
+
 def test_shutdown_notices_are_dropped_only_when_every_worker_succeeded():
     other = "E0000 00:00:1795323471.5   26859 some_op.cc:12] a real error"
-    lines = ["before", *NOTICE.splitlines(), other, "after"]
-    assert drop_shutdown_notices(lines) == ["before", other, "after"]
+    lines = ["before", *NOTICE.splitlines(), other, *LEADER_GONE.splitlines()]
+    assert drop_shutdown_notices(lines) == ["before", other]
+    rpc_failure = "E0000 00:00:17.5   26859 rpc.cc:12] Failed to send RPC to coordination service"
+    assert drop_shutdown_notices([rpc_failure]) == [rpc_failure]  # not at a heartbeat: kept
     script = f"import sys\nsys.stderr.write({NOTICE + chr(10)!r})\nsys.exit(int(sys.argv[1]))\n"
     with local_cluster(num_workers=1) as cluster:
         (cluster.directory / "notice.py").write_text(script)
