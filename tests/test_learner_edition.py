@@ -174,6 +174,8 @@ def test_learner_runs_a_notebook_and_sees_helpful_placeholders(edition):
                    resources={"metadata": {"path": str(SOURCE)}}).execute()
     messages = ["".join(o.get("text", "") for o in c.outputs)  # one message per exercise cell
                 for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
-    assert len(messages) == 3
+    solutions = [c for c in committed("01_gradient_tape.ipynb")["cells"]
+                 if "solution" in c.get("metadata", {}).get("tags", [])]
+    assert len(messages) == len(solutions) >= 3
     for message in messages:
         assert "not done yet" in message and "Hint:" in message
