@@ -4,16 +4,60 @@ What a notebook teaches stays in the notebook: the gradient-descent explorer rec
 notebook's own training function, and the timeline explorer shows text that
 ``helpers.tracing.event_window`` builds (tested without widgets). An explorer only wires
 sliders to them.
+
+Where no kernel runs (a notebook opened before running it, a code host, a slide without the
+widget manager), a widget is dead text. So each explorer's display also carries a static view
+of its default state (``image/png`` or text) and a sentence saying to run the cell; a live
+JupyterLab shows the widget instead.
 """
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from . import plots
+
+RUN_TO_EXPLORE = "Run this cell to move the sliders (this is a static view of the default state)."
+
+_EXPLORER_CLASS = None
+
+
+def _explorer_box(children, static: dict[str, object]):
+    """A ``VBox`` whose display also carries ``static`` (mimetype -> data) for static viewers.
+
+    ``static`` must hold ``text/plain``; it replaces the widget's ``VBox(children=...)`` text.
+    """
+    global _EXPLORER_CLASS
+    if _EXPLORER_CLASS is None:
+        import ipywidgets as widgets
+
+        class ExplorerBox(widgets.VBox):
+            """A VBox shown live by a widget manager, and as its static view everywhere else."""
+
+            static_view: dict[str, object] = {}
+
+            def _repr_mimebundle_(self, **kwargs):
+                bundle = super()._repr_mimebundle_(**kwargs)
+                return {**bundle, **self.static_view} if bundle else bundle
+
+        _EXPLORER_CLASS = ExplorerBox
+    if "text/plain" not in static:
+        raise ValueError("the static view must include a text/plain entry")
+    box = _EXPLORER_CLASS(children)
+    box.static_view = dict(static)
+    return box
+
+
+def _figure_png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=72, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
 
 TrainFn = Callable[
     [float, int, float, float], tuple[Sequence[float], Sequence[float], Sequence[float]]
@@ -68,8 +112,8 @@ def gradient_descent_explorer(train_fn: TrainFn, x, y, true_w: float, true_b: fl
     fitted line and the path on the loss contours. The verdict "converging" or "diverging"
     comes from the loss's Hessian H = 2·[[mean(x²), mean(x)], [mean(x), 1]], not from a
     short run (a rate just above 2/λ_max can lower the loss for dozens of epochs first):
-    the error changes by max |1 − η·λ| per epoch in the long run. Returns the widget to
-    display.
+    the error changes by max |1 − η·λ| per epoch in the long run. Displays the widget, with a
+    picture of the default state for viewers without a kernel, and returns it.
 
     Introduced in 02_linear_regression.
     """
@@ -112,11 +156,16 @@ def gradient_descent_explorer(train_fn: TrainFn, x, y, true_w: float, true_b: fl
             out.clear_output(wait=True)
             draw_gradient_descent(x, y, ws, bs, true_w, true_b)
             plt.show()
+        return ws, bs
 
     for control in (lr, n, w_start, b_start):
         control.observe(redraw, names="value")
-    redraw()
-    box = widgets.VBox([widgets.HBox([lr, n]), widgets.HBox([w_start, b_start]), status, out])
+    ws, bs = redraw()
+    (ax_fit, _) = draw_gradient_descent(x, y, ws, bs, true_w, true_b, title=RUN_TO_EXPLORE)
+    static = {"image/png": _figure_png(ax_fit.figure), "text/plain": RUN_TO_EXPLORE}
+    box = _explorer_box(
+        [widgets.HBox([lr, n]), widgets.HBox([w_start, b_start]), status, out], static
+    )
     display(box)
     return box
 
@@ -132,7 +181,8 @@ def timeline_explorer(events, radius: int = 6, start: int = 0):
     """A slider over the recorded hook calls of a fit(): the calls around it, what fit() is doing.
 
     ``events`` is a ``TracingCallback`` (or its ``events``) that was passed to ``fit()``.
-    Returns an ipywidgets ``VBox`` (display it, or leave it as the cell's last expression).
+    Returns an ipywidgets ``VBox`` (display it, or leave it as the cell's last expression);
+    without a running kernel its display shows the calls around ``start`` as text.
 
     Introduced in 05_inside_fit.
     """
@@ -153,4 +203,5 @@ def timeline_explorer(events, radius: int = 6, start: int = 0):
         view.value = _timeline_html(events, change["new"], radius)
 
     slider.observe(update, names="value")
-    return widgets.VBox([slider, view])
+    static_text = f"{RUN_TO_EXPLORE}\n\n{event_window(events, start, radius)}"
+    return _explorer_box([slider, view], {"text/plain": static_text})

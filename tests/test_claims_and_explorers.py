@@ -90,3 +90,42 @@ def test_explorer_reruns_the_notebooks_training_on_every_slider_change():
     assert "w = 3.000" in status.value
     with pytest.raises(ValueError, match="train_fn"):
         explorers.gradient_descent_explorer(None, x, y, 3.0, 2.0)
+
+
+def test_gradient_explorer_display_carries_a_static_picture_and_the_run_sentence():
+    """Without a kernel (code host, slide, unrun notebook) the display is not `VBox(...)` text."""
+    x, y = helpers.data.make_linear_data(n=50, seed=0)
+    box = explorers.gradient_descent_explorer(fake_descent, x, y, 3.0, 2.0)
+    bundle = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # live where a kernel runs
+    assert bundle["text/plain"] == explorers.RUN_TO_EXPLORE
+    assert bundle["text/plain"].startswith("Run this cell to move the sliders")
+    assert bundle["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+    # a second explorer has its own picture, and the class keeps VBox's children
+    other = explorers.gradient_descent_explorer(fake_descent, x, y, 3.0, 2.0, learning_rate=0.5)
+    assert other._repr_mimebundle_()["image/png"] != bundle["image/png"]
+    assert len(box.children) == 4
+    # one live plot per explorer (Agg keeps it open here); each static picture's figure is
+    # closed, or the inline backend would show it a second time under the cell
+    assert plt_figures() == 2
+
+
+def plt_figures():
+    import matplotlib.pyplot as plt
+
+    return len(plt.get_fignums())
+
+
+def test_timeline_explorer_display_shows_the_default_window_as_text():
+    from helpers.tracing import HookCall, event_window
+
+    events = [HookCall("on_train_begin", None, (), {}), HookCall("on_epoch_begin", 0, (), {}),
+              HookCall("on_train_batch_begin", 0, (), {}),
+              HookCall("on_train_batch_end", 0, ("loss",), {"loss": 0.5})]
+    box = explorers.timeline_explorer(events, radius=1)
+    bundle = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == f"{explorers.RUN_TO_EXPLORE}\n\n{event_window(events, 0, 1)}"
+    assert "VBox" not in bundle["text/plain"]
+    with pytest.raises(ValueError, match="text/plain"):
+        explorers._explorer_box([], {"image/png": b""})
