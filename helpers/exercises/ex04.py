@@ -1,9 +1,10 @@
 """Checks for the exercises of 04_overriding_train_step.
 
-Each checker builds the learner's model class on a tiny problem (a single Dense layer with
-fixed weights, a few dozen examples), runs ``evaluate()`` or ``fit()`` on it and compares the
-result with an answer computed independently with NumPy or a hand-written tape. Every check
-takes a second or two.
+Each checker of 04.1-04.3 builds the learner's model class on a tiny problem (a single Dense
+layer with fixed weights, a few dozen examples), runs ``evaluate()`` or ``fit()`` on it and
+compares the result with an answer computed independently with NumPy or a hand-written tape. The
+checker of 04.4 does the same for a GAN with a two-layer discriminator and a generator that
+always outputs the same point. Every check takes a second or two.
 """
 from __future__ import annotations
 
@@ -130,9 +131,13 @@ def _confusion_pairs(y, predicted, batch_size):
     "04.1",
     title="A test_step that counts one confusion",
     hint=(
-        "Start from section 4's test_step; before returning self.get_metrics_result(), call "
-        "self.confusions.update_state(...) with a 1 for every example whose label is "
-        "self.true_class and whose argmax prediction is self.predicted_class (0 otherwise)."
+        "Start from section 4's test_step. The Sum metric adds up whatever you give it: what "
+        "could you give it, one number per example, so that it ends up counting the confusion?"
+    ),
+    more=(
+        "Before returning self.get_metrics_result(), call self.confusions.update_state(...) with "
+        "a 1 for every example whose label is self.true_class and whose argmax prediction is "
+        "self.predicted_class, and 0 otherwise (tf.logical_and of two tf.equal, cast to float)."
     ),
 )
 def _check_confusion(model_class):
@@ -254,10 +259,14 @@ def _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, sample_weigh
     "04.2",
     title="A train_step that learns more from its mistakes",
     hint=(
-        "Start from section 2's train_step. Inside the tape, build per-example weights with "
-        "tf.where(argmax of y_pred != y, self.mistake_weight, 1.0), multiply them by "
-        "sample_weight when it is not None, and pass them to self.compute_loss(..., "
-        "sample_weight=...)."
+        "Start from section 2's train_step. compute_loss already knows how to weight each "
+        "example: which of its arguments takes one weight per example, and where in the step "
+        "can you compute those weights from the current predictions?"
+    ),
+    more=(
+        "Inside the tape, build per-example weights with tf.where(argmax of y_pred != y, "
+        "self.mistake_weight, 1.0), multiply them by sample_weight when it is not None, and pass "
+        "them to self.compute_loss(..., sample_weight=...)."
     ),
 )
 def _check_mistake_weighted(model_class):
@@ -320,6 +329,10 @@ _CONFIDENCE_N = 30  # 3 full batches and a short one of 6: the mean of batch mea
     "04.3",
     title="A confidence metric that fit() resets",
     hint=(
+        "Section 6 shows which metrics fit() resets every epoch: those in model.metrics. How "
+        "does a metric you create get into that list, and what should it average?"
+    ),
+    more=(
         "In __init__, assign a keras.metrics.Mean(name='confidence') to self.confidence (an "
         "attribute, so Keras lists it in self.metrics); in train_step, update it with each "
         "example's largest softmax probability (tf.nn.softmax, then tf.reduce_max over the "
@@ -380,3 +393,150 @@ def _check_confidence(model_class):
         seen.append(expected)
     return ("your confidence metric is listed in model.metrics, so fit() starts it from zero "
             "every epoch.")
+
+
+# --------------------------------------------------------------------------- 04.4
+
+_R1_LR = 0.5
+_R1_N = 16
+_R1_LATENT = 2
+_R1_HIDDEN = 8
+
+
+def _r1_problem(seed: int):
+    """Real points, the generator's one output point and the discriminator's weights."""
+    rng = np.random.default_rng(seed)
+    real = rng.normal(size=(_R1_N, 2)).astype("float32")
+    fake_point = rng.normal(size=2).astype("float32")
+    d_weights = [
+        rng.normal(scale=0.8, size=(2, _R1_HIDDEN)).astype("float32"),
+        rng.normal(scale=0.1, size=_R1_HIDDEN).astype("float32"),
+        rng.normal(scale=0.8, size=(_R1_HIDDEN, 1)).astype("float32"),
+        rng.normal(scale=0.1, size=1).astype("float32"),
+    ]
+    return real, fake_point, d_weights
+
+
+def _r1_networks(fake_point, d_weights):
+    """A generator whose output is fake_point for any noise (zero kernel), and a tanh
+    discriminator with the given weights."""
+    import keras
+
+    noise = keras.Input(shape=(_R1_LATENT,))
+    generator = keras.Model(noise, keras.layers.Dense(2)(noise))
+    generator.set_weights([np.zeros((_R1_LATENT, 2), "float32"), fake_point])
+    point = keras.Input(shape=(2,))
+    hidden = keras.layers.Dense(_R1_HIDDEN, activation="tanh")(point)
+    discriminator = keras.Model(point, keras.layers.Dense(1)(hidden))
+    discriminator.set_weights(d_weights)
+    return generator, discriminator
+
+
+def _r1_reference(real, fake_point, d_weights, weight, on="real", reduce="mean",
+                  of="logits"):
+    """One SGD step of the discriminator by hand (float64), with the penalty weight/2 times the
+    mean (or sum) squared norm of the gradient of D's logits (or probabilities) at the real (or
+    fake) points. Returns the new weights and the penalty before the step."""
+    import tensorflow as tf
+
+    w1, b1, w2, b2 = (tf.Variable(w.astype("float64")) for w in d_weights)
+
+    def logits_of(points):
+        return tf.matmul(tf.tanh(tf.matmul(points, w1) + b1), w2) + b2
+
+    real64 = tf.constant(real.astype("float64"))
+    fake64 = tf.constant(np.tile(fake_point.astype("float64"), (len(real), 1)))
+    at = real64 if on == "real" else fake64
+    with tf.GradientTape() as tape:
+        with tf.GradientTape() as inner:
+            inner.watch(at)
+            out = logits_of(at)
+            if of == "probabilities":
+                out = tf.sigmoid(out)
+        slopes = inner.gradient(out, at)
+        squared = tf.reduce_sum(tf.square(slopes), axis=-1)
+        penalty = tf.reduce_mean(squared) if reduce == "mean" else tf.reduce_sum(squared)
+        real_logits, fake_logits = logits_of(real64), logits_of(fake64)
+        d_loss = (
+            tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                labels=tf.ones_like(real_logits), logits=real_logits))
+            + tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                labels=tf.zeros_like(fake_logits), logits=fake_logits))
+            + weight / 2 * penalty
+        )
+    grads = tape.gradient(d_loss, [w1, b1, w2, b2])
+    new = [(v - _R1_LR * g).numpy() for v, g in zip([w1, b1, w2, b2], grads, strict=True)]
+    return new, float(penalty)
+
+
+@exercise(
+    "04.4",
+    title="A discriminator penalised for steep slopes (R1)",
+    hint=(
+        "The penalty needs a gradient with respect to the real points, not the weights: a third "
+        "tape, nested inside d_tape so that d_tape records it too. What must that tape watch, "
+        "since real is a tensor and not a variable?"
+    ),
+    more=(
+        "Inside d_tape: with tf.GradientTape() as input_tape: input_tape.watch(real); real_logits "
+        "= self.discriminator(real, training=True). Then slopes = input_tape.gradient("
+        "real_logits, real), r1 = tf.reduce_mean(tf.reduce_sum(tf.square(slopes), axis=-1)), "
+        "still inside d_tape, and d_loss = ... + self.r1_weight / 2 * r1. After the updates, "
+        "self.r1_tracker.update_state(r1)."
+    ),
+)
+def _check_r1(model_class):
+    import keras
+    import tensorflow as tf
+
+    _require_model_class(model_class, "R1GAN")
+    for r1_weight, seed in ((10.0, 0), (3.0, 1)):
+        real, fake_point, d_weights = _r1_problem(seed)
+        generator, discriminator = _r1_networks(fake_point, d_weights)
+        model = model_class(generator, discriminator, _R1_LATENT, r1_weight=r1_weight)
+        model.compile(d_optimizer=keras.optimizers.SGD(learning_rate=_R1_LR),
+                      g_optimizer=keras.optimizers.SGD(learning_rate=0.0))
+        dataset = tf.data.Dataset.from_tensor_slices(real).batch(_R1_N)
+        history = _checking_step(model, "train_step", lambda m=model, d=dataset: m.fit(
+            d, epochs=1, shuffle=False, verbose=0))
+        got = discriminator.get_weights()
+        expected, penalty = _r1_reference(real, fake_point, d_weights, r1_weight)
+        label = f"with r1_weight={r1_weight:g}"
+        if not _same(got, expected):
+            if _same(got, d_weights):
+                raise Incorrect(f"{label}, the discriminator did not move: apply d_tape's "
+                                "gradients of d_loss with self.d_optimizer.")
+            alternatives = [
+                (_r1_reference(real, fake_point, d_weights, 0.0)[0],
+                 "the discriminator moved as if there were no penalty: add r1_weight / 2 * r1 "
+                 "to d_loss, and compute r1 inside d_tape so that its gradient counts."),
+                (_r1_reference(real, fake_point, d_weights, 2 * r1_weight)[0],
+                 "the penalty counts twice as much as it should: it is r1_weight / 2 times r1."),
+                (_r1_reference(real, fake_point, d_weights, r1_weight, reduce="sum")[0],
+                 "the penalty is summed over the batch: take the mean over the points of the "
+                 "squared gradient norms."),
+                (_r1_reference(real, fake_point, d_weights, r1_weight, on="fake")[0],
+                 "the penalty is taken at the generated points: R1 takes it at the real ones."),
+                (_r1_reference(real, fake_point, d_weights, r1_weight, of="probabilities")[0],
+                 "the penalty uses the gradient of the sigmoid of the logits: take the gradient "
+                 "of the discriminator's logits themselves."),
+            ]
+            for weights, message in alternatives:
+                if _same(got, weights):
+                    raise Incorrect(f"{label}, {message}")
+            raise Incorrect(f"{label}, after one step the discriminator's weights differ from "
+                            "one SGD step on d_loss plus r1_weight / 2 times the mean squared "
+                            "norm of the gradient of its logits at the real points.")
+        reported = history.history.get("r1")
+        if reported is None:
+            raise Incorrect(f"fit() logged {sorted(history.history)} but no 'r1': update "
+                            "self.r1_tracker with the penalty and return "
+                            "self.get_metrics_result().")
+        if not np.isclose(reported[0], penalty, rtol=1e-4, atol=1e-6):
+            raise Incorrect(f"{label}, 'r1' should be the penalty before the weighting, the mean "
+                            f"squared gradient norm ({penalty:.4f}); yours logged "
+                            f"{reported[0]:.4f}.")
+        if "d_loss" not in history.history or "g_loss" not in history.history:
+            raise Incorrect("keep logging 'd_loss' and 'g_loss' as the GAN of section 9 does.")
+    return ("your discriminator pays for steep slopes at the real points, exactly R1, and fit() "
+            "logs the penalty.")
