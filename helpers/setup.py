@@ -152,6 +152,11 @@ def _install_log_filter() -> None:
     import logging
 
     logger = logging.getLogger("tensorflow")
+    # In an interactive shell (a Jupyter kernel) TensorFlow sets its Python logger to INFO and
+    # prints to stdout, e.g. "INFO:tensorflow:Collective all_reduce tensors: ..." on every
+    # tf.distribute step (08_distributed); a script shows WARNING and above only. Do the same.
+    if logger.level < logging.WARNING:
+        logger.setLevel(logging.WARNING)
     if not any(isinstance(f, _KerasRetracingFilter) for f in logger.filters):
         logger.addFilter(_KerasRetracingFilter())
 

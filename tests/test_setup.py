@@ -229,3 +229,17 @@ def test_cpu_devices_after_a_plain_start_is_refused_with_one_sentence():
 def test_cpu_devices_must_be_a_positive_integer(bad):
     with pytest.raises(ValueError, match=r"cpu_devices must be a positive integer or None"):
         helpers.start(seed=1, show=False, cpu_devices=bad)
+
+
+def test_tensorflow_info_logs_stay_off_in_an_interactive_shell():
+    code = """
+        import logging, sys
+        sys.ps1 = ">>> "  # what an interactive shell (a Jupyter kernel) defines
+        {start}
+        import tensorflow as tf
+        print(logging.getLevelName(tf.get_logger().level))
+    """
+    raw = run_python(code.format(start="import tensorflow"))
+    quiet = run_python(code.format(start="import helpers; helpers.start(seed=1, show=False)"))
+    assert raw.stdout.split() == ["INFO"], raw.stderr  # the control: TensorFlow's own choice
+    assert quiet.stdout.split() == ["WARNING"], quiet.stderr
