@@ -102,7 +102,10 @@ def tf_config(addresses: Sequence[str], index: int) -> dict:
 
 @dataclass
 class WorkerResult:
-    """What one worker process left behind: its exit code, stdout and filtered stderr."""
+    """What one worker process left behind: its exit code, stdout and filtered stderr.
+
+    Introduced in 08_distributed.
+    """
 
     index: int
     returncode: int
@@ -111,7 +114,10 @@ class WorkerResult:
 
 
 class LocalCluster:
-    """Worker processes on 127.0.0.1 sharing a temporary directory; see ``local_cluster``."""
+    """Worker processes on 127.0.0.1 sharing a temporary directory; see ``local_cluster``.
+
+    Introduced in 08_distributed.
+    """
 
     def __init__(self, num_workers: int, directory: Path) -> None:
         self.num_workers = num_workers
