@@ -27,7 +27,11 @@ def test_ci_runs_the_readme_test_command():
     ci = [line for line in (ROOT / ".ci/run").read_text().splitlines()
           if line.strip() and not line.startswith("#")]
     assert "python3 course.py test" in readme and "python3 course.py lab" in readme
-    assert ci[-1].strip() == "exec python3 course.py test"
+    # every test, then the browser tests (both described in the README)
+    assert ci[0].strip().startswith("set -euo pipefail")
+    assert "python3 course.py test" in [line.strip() for line in ci]
+    assert ci[-1].strip() == "exec python3 course.py test --browser"
+    assert "python3 course.py test --browser" in readme
 
 
 def test_the_set_up_is_redone_when_the_pins_change(tmp_path, monkeypatch):
