@@ -7,6 +7,7 @@ import helpers
 helpers.start(seed=42, show=False)
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from helpers.exercises import evaluate  # noqa: E402
@@ -274,116 +275,72 @@ def test_confidence_placeholder_is_not_done():
 
 # --------------------------------------------------------------------------- 04.4
 
-class _GAN(keras.Model):
-    """Section 9's GAN, as the notebook defines it."""
+def _r1(reduce=tf.reduce_mean, of=lambda o: o, finish=lambda r1: r1, per_point=None,
+        watch=True):
+    """An r1_penalty computed in each of the plausible wrong ways."""
 
-    def __init__(self, generator, discriminator, latent_dim, **kwargs):
-        super().__init__(**kwargs)
-        self.generator, self.discriminator = generator, discriminator
-        self.latent_dim = latent_dim
-        self.noise_seed = keras.random.SeedGenerator(0)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+    def r1_penalty(discriminator, real):
+        with tf.GradientTape() as input_tape:
+            if watch:
+                input_tape.watch(real)
+            out = of(discriminator(real, training=True))
+        slopes = input_tape.gradient(out, real)
+        squared = per_point(slopes) if per_point else tf.reduce_sum(tf.square(slopes), axis=-1)
+        return finish(reduce(squared))
 
-    def compile(self, d_optimizer, g_optimizer, **kwargs):
-        super().compile(optimizer=None, **kwargs)
-        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
-        self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker]
-
-
-def _r1_gan(penalty_weight=lambda w: w / 2, at="real", reduce=tf.reduce_mean, of=lambda o: o,
-            inside_d_tape=True, logged=lambda r1, w: r1, track=True):
-    """An R1GAN whose penalty can be computed in each of the plausible wrong ways."""
-
-    class R1GAN(_GAN):
-        def __init__(self, *args, r1_weight=10.0, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.r1_weight = r1_weight
-            self.r1_tracker = keras.metrics.Mean(name="r1")
-
-        @property
-        def metrics(self):
-            return [self.d_loss_tracker, self.g_loss_tracker] + ([self.r1_tracker] if track else [])
-
-        def _r1(self, points):
-            with tf.GradientTape() as input_tape:
-                input_tape.watch(points)
-                out = of(self.discriminator(points, training=True))
-            slopes = input_tape.gradient(out, points)
-            return reduce(tf.reduce_sum(tf.square(slopes), axis=-1))
-
-        def train_step(self, real):
-            noise = keras.random.normal((tf.shape(real)[0], self.latent_dim), seed=self.noise_seed)
-            with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
-                fake = self.generator(noise, training=True)
-                real_logits = self.discriminator(real, training=True)
-                fake_logits = self.discriminator(fake, training=True)
-                d_loss = self.bce(tf.ones_like(real_logits), real_logits) + self.bce(
-                    tf.zeros_like(fake_logits), fake_logits)
-                if inside_d_tape:
-                    r1 = self._r1(real if at == "real" else fake)
-                    d_loss = d_loss + penalty_weight(self.r1_weight) * r1
-                g_loss = self.bce(tf.ones_like(fake_logits), fake_logits)
-            d_vars = self.discriminator.trainable_variables
-            g_vars = self.generator.trainable_variables
-            self.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)
-            if not inside_d_tape:  # computed after the update: only logged, never differentiated
-                r1 = self._r1(real)
-                d_loss = d_loss + penalty_weight(self.r1_weight) * r1
-            self.g_optimizer.apply(g_tape.gradient(g_loss, g_vars), g_vars)
-            self.d_loss_tracker.update_state(d_loss)
-            self.g_loss_tracker.update_state(g_loss)
-            self.r1_tracker.update_state(logged(r1, self.r1_weight))
-            logs = self.get_metrics_result()
-            if not track:
-                logs.pop("r1", None)
-            return logs
-
-    return R1GAN
+    return r1_penalty
 
 
 def test_r1_solution_passes():
-    result = evaluate("04.4", _r1_gan())
+    result = evaluate("04.4", _r1())
     assert result.status == "passed", result.message
 
 
 @pytest.mark.parametrize("kwargs, expected", [
-    ({"penalty_weight": lambda w: 0.0}, "as if there were no penalty"),
-    ({"inside_d_tape": False}, "as if there were no penalty"),
-    ({"penalty_weight": lambda w: w}, "twice as much"),
-    ({"reduce": tf.reduce_sum}, "summed over the batch"),
-    ({"at": "fake"}, "at the generated points"),
-    ({"of": tf.sigmoid}, "sigmoid"),
-    ({"penalty_weight": lambda w: 1.0}, "differ from one SGD step"),
-    ({"logged": lambda r1, w: w / 2 * r1}, "'r1' should be the penalty before the weighting"),
-    ({"track": False}, "no 'r1'"),
-], ids=["no-penalty", "outside-d-tape", "no-half", "summed", "at-fake", "sigmoid",
-        "weight-ignored", "logged-weighted", "not-logged"])
+    ({"reduce": tf.reduce_sum}, "summed the squared norms over the batch"),
+    ({"of": tf.sigmoid}, "gradient of the sigmoid of the logits"),
+    ({"per_point": lambda s: tf.norm(s, axis=-1)}, "averaged the gradient norms, not their"),
+    ({"per_point": tf.square}, "averaged the squares over the coordinates too"),
+    ({"reduce": lambda v: v}, "one value per point"),
+    ({"finish": tf.stop_gradient}, "d_tape) sees no gradient"),
+    ({"finish": lambda r1: r1.numpy()}, "NumPy or Python number"),
+    ({"finish": lambda r1: float(r1)}, "NumPy or Python number"),
+    ({"finish": lambda r1: 2 * r1}, "the penalty (mean over the points of the squared norm"),
+    ({"finish": lambda r1: r1 * tf.cast(tf.executing_eagerly(), tf.float32)},
+     "Inside a tf.function (as in train_step) it returned 0.00000"),
+], ids=["summed", "sigmoid", "norm-not-squared", "mean-over-coordinates", "per-point",
+        "stop-gradient", "numpy", "float", "doubled", "zero-in-a-graph"])
 def test_r1_wrong_answers_rejected(kwargs, expected):
-    result = evaluate("04.4", _r1_gan(**kwargs))
+    result = evaluate("04.4", _r1(**kwargs))
     assert result.status == "incorrect", result.message
     assert expected in result.message
 
 
+def test_r1_unwatched_points_fail_with_the_hint():
+    result = evaluate("04.4", _r1(watch=False))  # the gradient is None: tf.square(None) fails
+    assert result.status == "error" and "What must that tape watch" in result.message
+
+
+def test_r1_numpy_inside_a_graph_is_explained():
+    def r1_penalty(discriminator, real):
+        if not tf.executing_eagerly():
+            np.asarray(real)  # what .numpy() does: impossible on a symbolic tensor
+        return _r1()(discriminator, real)
+
+    result = evaluate("04.4", r1_penalty)
+    assert result.status == "incorrect" and "compiles train_step into a graph" in result.message
+
+
 def test_r1_placeholder_is_not_done():
-    class R1GAN(_GAN):
-        def __init__(self, *args, r1_weight=10.0, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.r1_weight = r1_weight
-            self.r1_tracker = keras.metrics.Mean(name="r1")
+    def r1_penalty(discriminator, real):
+        raise NotImplementedError("Exercise 04.4")
 
-        def train_step(self, real):
-            raise NotImplementedError("Exercise 04.4")
-
-    assert evaluate("04.4", R1GAN).status == "not done"
+    assert evaluate("04.4", r1_penalty).status == "not done"
 
 
-def test_r1_rejects_an_instance():
-    assert evaluate("04.4", "R1GAN").status == "incorrect"
+def test_r1_rejects_a_value_instead_of_the_function():
+    result = evaluate("04.4", tf.constant(1.0))
+    assert result.status == "incorrect" and "Pass the function itself" in result.message
 
 
 @pytest.mark.parametrize("exercise_id, answer", [

@@ -3,8 +3,9 @@
 Each checker of 04.1-04.3 builds the learner's model class on a tiny problem (a single Dense
 layer with fixed weights, a few dozen examples), runs ``evaluate()`` or ``fit()`` on it and
 compares the result with an answer computed independently with NumPy or a hand-written tape. The
-checker of 04.4 does the same for a GAN with a two-layer discriminator and a generator that
-always outputs the same point. Every check takes a second or two.
+checker of 04.4 calls the learner's penalty function on a small discriminator with fixed weights
+inside a tape, as the GAN's ``train_step`` would, and compares the penalty and the gradient of the
+penalised loss with a float64 reference. Every check takes a second or two.
 """
 from __future__ import annotations
 
@@ -266,7 +267,8 @@ def _mistake_weighted_reference(x, y, kernel, bias, mistake_weight, sample_weigh
     more=(
         "Inside the tape, build per-example weights with tf.where(argmax of y_pred != y, "
         "self.mistake_weight, 1.0), multiply them by sample_weight when it is not None, and pass "
-        "them to self.compute_loss(..., sample_weight=...)."
+        "them to self.compute_loss(..., sample_weight=...). Then update the metrics as in "
+        "section 2."
     ),
 )
 def _check_mistake_weighted(model_class):
@@ -397,46 +399,38 @@ def _check_confidence(model_class):
 
 # --------------------------------------------------------------------------- 04.4
 
-_R1_LR = 0.5
 _R1_N = 16
-_R1_LATENT = 2
 _R1_HIDDEN = 8
 
 
 def _r1_problem(seed: int):
-    """Real points, the generator's one output point and the discriminator's weights."""
+    """Real and generated points and the weights of a small tanh discriminator."""
     rng = np.random.default_rng(seed)
     real = rng.normal(size=(_R1_N, 2)).astype("float32")
-    fake_point = rng.normal(size=2).astype("float32")
+    fake = rng.normal(loc=1.0, size=(_R1_N, 2)).astype("float32")
     d_weights = [
         rng.normal(scale=0.8, size=(2, _R1_HIDDEN)).astype("float32"),
         rng.normal(scale=0.1, size=_R1_HIDDEN).astype("float32"),
         rng.normal(scale=0.8, size=(_R1_HIDDEN, 1)).astype("float32"),
         rng.normal(scale=0.1, size=1).astype("float32"),
     ]
-    return real, fake_point, d_weights
+    return real, fake, d_weights
 
 
-def _r1_networks(fake_point, d_weights):
-    """A generator whose output is fake_point for any noise (zero kernel), and a tanh
-    discriminator with the given weights."""
+def _r1_discriminator(d_weights):
+    """A 2-8-1 discriminator (tanh hidden layer, one logit out) with the given weights."""
     import keras
 
-    noise = keras.Input(shape=(_R1_LATENT,))
-    generator = keras.Model(noise, keras.layers.Dense(2)(noise))
-    generator.set_weights([np.zeros((_R1_LATENT, 2), "float32"), fake_point])
     point = keras.Input(shape=(2,))
     hidden = keras.layers.Dense(_R1_HIDDEN, activation="tanh")(point)
     discriminator = keras.Model(point, keras.layers.Dense(1)(hidden))
     discriminator.set_weights(d_weights)
-    return generator, discriminator
+    return discriminator
 
 
-def _r1_reference(real, fake_point, d_weights, weight, on="real", reduce="mean",
-                  of="logits"):
-    """One SGD step of the discriminator by hand (float64), with the penalty weight/2 times the
-    mean (or sum) squared norm of the gradient of D's logits (or probabilities) at the real (or
-    fake) points. Returns the new weights and the penalty before the step."""
+def _r1_reference(real, fake, d_weights, r1_weight, variant="right"):
+    """By hand in float64: the penalty (computed one of the plausible ways) and the gradient of
+    d_loss + r1_weight / 2 * penalty with respect to the discriminator's weights."""
     import tensorflow as tf
 
     w1, b1, w2, b2 = (tf.Variable(w.astype("float64")) for w in d_weights)
@@ -444,99 +438,132 @@ def _r1_reference(real, fake_point, d_weights, weight, on="real", reduce="mean",
     def logits_of(points):
         return tf.matmul(tf.tanh(tf.matmul(points, w1) + b1), w2) + b2
 
-    real64 = tf.constant(real.astype("float64"))
-    fake64 = tf.constant(np.tile(fake_point.astype("float64"), (len(real), 1)))
-    at = real64 if on == "real" else fake64
+    real64, fake64 = tf.constant(real.astype("float64")), tf.constant(fake.astype("float64"))
     with tf.GradientTape() as tape:
         with tf.GradientTape() as inner:
-            inner.watch(at)
-            out = logits_of(at)
-            if of == "probabilities":
+            inner.watch(real64)
+            out = logits_of(real64)
+            if variant == "sigmoid":
                 out = tf.sigmoid(out)
-        slopes = inner.gradient(out, at)
+        slopes = inner.gradient(out, real64)
         squared = tf.reduce_sum(tf.square(slopes), axis=-1)
-        penalty = tf.reduce_mean(squared) if reduce == "mean" else tf.reduce_sum(squared)
+        penalty = {
+            "summed": lambda: tf.reduce_sum(squared),
+            "norm": lambda: tf.reduce_mean(tf.sqrt(squared)),
+            "all-entries": lambda: tf.reduce_mean(tf.square(slopes)),
+        }.get(variant, lambda: tf.reduce_mean(squared))()
         real_logits, fake_logits = logits_of(real64), logits_of(fake64)
         d_loss = (
             tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
                 labels=tf.ones_like(real_logits), logits=real_logits))
             + tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
                 labels=tf.zeros_like(fake_logits), logits=fake_logits))
-            + weight / 2 * penalty
+            + r1_weight / 2 * penalty
         )
     grads = tape.gradient(d_loss, [w1, b1, w2, b2])
-    new = [(v - _R1_LR * g).numpy() for v, g in zip([w1, b1, w2, b2], grads, strict=True)]
-    return new, float(penalty)
+    return float(penalty), [g.numpy() for g in grads]
+
+
+def _r1_as_in_a_train_step(r1_penalty, discriminator, real, fake, r1_weight):
+    """The learner's penalty as the GAN's train_step uses it: computed inside d_tape, added to
+    d_loss with r1_weight / 2, differentiated with respect to the discriminator's weights."""
+    import tensorflow as tf
+
+    bce = tf.nn.sigmoid_cross_entropy_with_logits
+    real_t, fake_t = tf.constant(real), tf.constant(fake)
+    with tf.GradientTape() as d_tape:
+        r1 = r1_penalty(discriminator, real_t)
+        if isinstance(r1, (tf.Tensor, tf.Variable)) and r1.dtype.is_floating:
+            weighted = r1_weight / 2 * tf.cast(tf.reshape(r1, [-1])[0], tf.float32)
+        else:
+            weighted = tf.constant(0.0)
+        real_logits = discriminator(real_t, training=True)
+        fake_logits = discriminator(fake_t, training=True)
+        d_loss = (
+            tf.reduce_mean(bce(labels=tf.ones_like(real_logits), logits=real_logits))
+            + tf.reduce_mean(bce(labels=tf.zeros_like(fake_logits), logits=fake_logits))
+            + weighted
+        )
+    grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
+    return r1, [g.numpy() for g in grads]
 
 
 @exercise(
     "04.4",
     title="A discriminator penalised for steep slopes (R1)",
     hint=(
-        "The penalty needs a gradient with respect to the real points, not the weights: a third "
-        "tape, nested inside d_tape so that d_tape records it too. What must that tape watch, "
-        "since real is a tensor and not a variable?"
+        "The penalty needs a gradient with respect to the real points, not the weights: a tape "
+        "of its own inside the function. What must that tape watch, since real is a tensor and "
+        "not a variable, and how do you turn one gradient per point into one number?"
     ),
     more=(
-        "Inside d_tape: with tf.GradientTape() as input_tape: input_tape.watch(real); real_logits "
-        "= self.discriminator(real, training=True). Then slopes = input_tape.gradient("
-        "real_logits, real), r1 = tf.reduce_mean(tf.reduce_sum(tf.square(slopes), axis=-1)), "
-        "still inside d_tape, and d_loss = ... + self.r1_weight / 2 * r1. After the updates, "
-        "self.r1_tracker.update_state(r1)."
+        "with tf.GradientTape() as input_tape: input_tape.watch(real); logits = "
+        "discriminator(real, training=True). Then slopes = input_tape.gradient(logits, real) "
+        "(shape (batch, 2)), and return tf.reduce_mean(tf.reduce_sum(tf.square(slopes), "
+        "axis=-1)): the tensor itself, so that the GAN's d_tape can differentiate it."
     ),
 )
-def _check_r1(model_class):
-    import keras
+def _check_r1(r1_penalty):
     import tensorflow as tf
 
-    _require_model_class(model_class, "R1GAN")
+    if not callable(r1_penalty) or isinstance(r1_penalty, type):
+        raise Incorrect("pass the function itself, check(\"04.4\", r1_penalty), not its result "
+                        f"(got {_describe(r1_penalty)}).")
     for r1_weight, seed in ((10.0, 0), (3.0, 1)):
-        real, fake_point, d_weights = _r1_problem(seed)
-        generator, discriminator = _r1_networks(fake_point, d_weights)
-        model = model_class(generator, discriminator, _R1_LATENT, r1_weight=r1_weight)
-        model.compile(d_optimizer=keras.optimizers.SGD(learning_rate=_R1_LR),
-                      g_optimizer=keras.optimizers.SGD(learning_rate=0.0))
-        dataset = tf.data.Dataset.from_tensor_slices(real).batch(_R1_N)
-        history = _checking_step(model, "train_step", lambda m=model, d=dataset: m.fit(
-            d, epochs=1, shuffle=False, verbose=0))
-        got = discriminator.get_weights()
-        expected, penalty = _r1_reference(real, fake_point, d_weights, r1_weight)
-        label = f"with r1_weight={r1_weight:g}"
-        if not _same(got, expected):
-            if _same(got, d_weights):
-                raise Incorrect(f"{label}, the discriminator did not move: apply d_tape's "
-                                "gradients of d_loss with self.d_optimizer.")
-            alternatives = [
-                (_r1_reference(real, fake_point, d_weights, 0.0)[0],
-                 "the discriminator moved as if there were no penalty: add r1_weight / 2 * r1 "
-                 "to d_loss, and compute r1 inside d_tape so that its gradient counts."),
-                (_r1_reference(real, fake_point, d_weights, 2 * r1_weight)[0],
-                 "the penalty counts twice as much as it should: it is r1_weight / 2 times r1."),
-                (_r1_reference(real, fake_point, d_weights, r1_weight, reduce="sum")[0],
-                 "the penalty is summed over the batch: take the mean over the points of the "
-                 "squared gradient norms."),
-                (_r1_reference(real, fake_point, d_weights, r1_weight, on="fake")[0],
-                 "the penalty is taken at the generated points: R1 takes it at the real ones."),
-                (_r1_reference(real, fake_point, d_weights, r1_weight, of="probabilities")[0],
-                 "the penalty uses the gradient of the sigmoid of the logits: take the gradient "
-                 "of the discriminator's logits themselves."),
+        real, fake, d_weights = _r1_problem(seed)
+        discriminator = _r1_discriminator(d_weights)
+        expected, expected_grads = _r1_reference(real, fake, d_weights, r1_weight)
+        r1, grads = _r1_as_in_a_train_step(r1_penalty, discriminator, real, fake, r1_weight)
+        if isinstance(r1, (np.ndarray, np.generic, float)):
+            raise Incorrect("you returned a NumPy or Python number, which d_tape cannot "
+                            "differentiate: return the TensorFlow tensor itself (no .numpy(), no "
+                            "float()).")
+        if not isinstance(r1, (tf.Tensor, tf.Variable)):
+            raise Incorrect("r1_penalty should return one number, a scalar tensor (the mean over "
+                            f"the batch); yours returned {_describe(r1)}.")
+        if r1.shape.rank != 0:
+            if tuple(r1.shape) == (_R1_N,):
+                raise Incorrect(f"you returned one value per point (shape ({_R1_N},)): average "
+                                "them over the batch with tf.reduce_mean, to one number.")
+            raise Incorrect("r1_penalty should return one number, a scalar tensor (the mean over "
+                            f"the batch); yours returned {_describe(r1)}.")
+        got = float(r1)
+        if not np.isclose(got, expected, rtol=1e-4, atol=1e-7):
+            wrong = [
+                ("summed", "you summed the squared norms over the batch: take their mean."),
+                ("sigmoid", "you took the gradient of the sigmoid of the logits: R1 takes the "
+                            "gradient of the discriminator's logits themselves."),
+                ("norm", "you averaged the gradient norms, not their squares: square each entry "
+                         "and sum over the 2 coordinates of a point, without a square root."),
+                ("all-entries", "you averaged the squares over the coordinates too: sum them over "
+                                "the 2 coordinates of each point, then average over the points."),
             ]
-            for weights, message in alternatives:
-                if _same(got, weights):
-                    raise Incorrect(f"{label}, {message}")
-            raise Incorrect(f"{label}, after one step the discriminator's weights differ from "
-                            "one SGD step on d_loss plus r1_weight / 2 times the mean squared "
-                            "norm of the gradient of its logits at the real points.")
-        reported = history.history.get("r1")
-        if reported is None:
-            raise Incorrect(f"fit() logged {sorted(history.history)} but no 'r1': update "
-                            "self.r1_tracker with the penalty and return "
-                            "self.get_metrics_result().")
-        if not np.isclose(reported[0], penalty, rtol=1e-4, atol=1e-6):
-            raise Incorrect(f"{label}, 'r1' should be the penalty before the weighting, the mean "
-                            f"squared gradient norm ({penalty:.4f}); yours logged "
-                            f"{reported[0]:.4f}.")
-        if "d_loss" not in history.history or "g_loss" not in history.history:
-            raise Incorrect("keep logging 'd_loss' and 'g_loss' as the GAN of section 9 does.")
-    return ("your discriminator pays for steep slopes at the real points, exactly R1, and fit() "
-            "logs the penalty.")
+            for variant, message in wrong:
+                if np.isclose(got, _r1_reference(real, fake, d_weights, r1_weight, variant)[0],
+                              rtol=1e-4, atol=1e-7):
+                    raise Incorrect(message)
+            raise Incorrect(f"on the check's real points the penalty (mean over the points of "
+                            f"the squared norm of the gradient of the logit) is {expected:.5f}; "
+                            f"yours is {got:.5f}.")
+        if not _same(grads, expected_grads):
+            no_penalty = _r1_reference(real, fake, d_weights, 0.0)[1]
+            if _same(grads, no_penalty):
+                raise Incorrect("the value is right, but the outer tape (d_tape) sees no gradient "
+                                "through it: do not stop it (tf.stop_gradient) or leave "
+                                "TensorFlow (.numpy()); return the tensor computed from the "
+                                "discriminator's output.")
+            raise Incorrect(f"the value is right, but with r1_weight={r1_weight:g} the gradient "
+                            "of d_loss + r1_weight / 2 * r1 with respect to the discriminator's "
+                            "weights differs from the reference.")
+        graph_penalty = tf.function(r1_penalty)  # as inside train_step, which fit() compiles
+        try:
+            in_graph = float(graph_penalty(discriminator, tf.constant(real)))
+        except Exception as exc:  # pylint: disable=broad-except - explained in one sentence
+            raise Incorrect("it works eagerly, but fit() compiles train_step into a graph and "
+                            f"there your function raised {type(exc).__name__}: use TensorFlow "
+                            "operations only (no .numpy(), no Python if on tensors).") from None
+        if not np.isclose(in_graph, expected, rtol=1e-4, atol=1e-7):
+            raise Incorrect(f"inside a tf.function (as in train_step) it returned {in_graph:.5f}, "
+                            f"not {expected:.5f}.")
+    return ("your penalty is R1 exactly, and a tape around it differentiates it, as the GAN's "
+            "d_tape will.")
