@@ -16,28 +16,18 @@ names the file.
 """
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from labserver import ROOT, course, running_lab
 from learner import new_page
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-import course  # noqa: E402  (START_PAGE: where `course.py lab` opens)
 
 SHOTS = Path(os.environ.get("COURSE_BROWSER_SCREENSHOTS")
              or Path(tempfile.gettempdir()) / "course-browser-screenshots")
-
 
 
 def chromium_path() -> str:
@@ -47,34 +37,6 @@ def chromium_path() -> str:
             return candidate
     pytest.fail("no Chromium found: install the operating system's package (Debian/Ubuntu: "
                 "apt-get install chromium) or set COURSE_CHROMIUM to its path", pytrace=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Lab:
-    """The running JupyterLab: its URL, token and the temporary folder it serves."""
-
-    def __init__(self, base: str, token: str, root: Path):
-        self.base, self.token, self.root = base, token, root
-
-    def url(self, path: str = "/lab") -> str:
-        sep = "&" if "?" in path else "?"
-        return f"{self.base}{path}{sep}token={self.token}"
-
-    def api(self, method: str, path: str):
-        request = urllib.request.Request(f"{self.base}{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read()
-        return json.loads(body) if body else None
-
-    def shut_down_kernels(self) -> None:
-        for session in self.api("GET", "/api/sessions"):
-            self.api("DELETE", f"/api/sessions/{session['id']}")
 
 
 @pytest.fixture(scope="session")
@@ -87,43 +49,11 @@ def lab():
     # a second copy that no test runs (JupyterLab autosaves a notebook that ran): the
     # stored outputs exactly as committed
     shutil.copytree(ROOT / "notebooks", root / "unrun")
-    port, token = free_port(), secrets.token_hex(16)
-    env = course.course_env()
-    # the user's own JupyterLab settings and workspaces stay out of it (the course's
-    # overrides in .venv still apply), and nothing is written to the user's folders
-    for name, sub in (("JUPYTERLAB_SETTINGS_DIR", "settings"),
-                      ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
-                      ("JUPYTER_RUNTIME_DIR", "runtime")):
-        env[name] = str(work / sub)
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}",
-               f"--LabApp.default_url=/lab/tree/{course.START_PAGE}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    log = open(work / "jupyterlab.log", "w")  # noqa: SIM115 (closed at teardown)
-    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    running = Lab(f"http://127.0.0.1:{port}", token, root)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            running.api("GET", "/api/status")
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                pytest.fail("JupyterLab did not start: "
-                            + (work / "jupyterlab.log").read_text()[-2000:], pytrace=False)
-            time.sleep(0.5)  # polling the server's status, not waiting for a state
-    yield running
-    server.terminate()
     try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-    log.close()
-    shutil.rmtree(work, ignore_errors=True)
+        with running_lab(root, work) as running:
+            yield running
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

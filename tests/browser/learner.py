@@ -22,6 +22,11 @@ def open_notebook(page, lab, name: str | None = None, folder: str = "notebooks")
     # "/" is where `course.py lab` sends the browser (its default_url: the start page)
     page.goto(lab.url("/") if name is None
               else lab.url(f"/lab/tree/{folder}/{name}") + "&reset")
+    return wait_for_kernel(page)
+
+
+def wait_for_kernel(page):
+    """Wait until the current notebook's kernel is ready."""
     # the kernel is ready when the toolbar names it and its indicator is idle; a kernel
     # selection dialog (a notebook naming a kernel that is not installed) ends the wait too
     page.wait_for_function(
