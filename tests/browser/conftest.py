@@ -1,13 +1,15 @@
 """A real JupyterLab in a real browser: what a learner and an instructor see.
 
-    python3 course.py test --browser        (or: COURSE_BROWSER=1 .venv/bin/python -m pytest
-                                              tests/browser -p no:nbval)
+    python3 course.py test --browser   (or: COURSE_BROWSER=1 .venv/bin/python -m pytest
+                                        tests/browser; the ini's addopts need nbval loaded)
 
 One JupyterLab for the whole run, started the way `course.py lab` starts it (same start page,
 the course's environment and its settings overrides), on a free local port with a random
 token, serving a *copy* of notebooks/ in a temporary folder: nothing a test runs or autosaves
-touches the committed notebooks. Playwright drives the operating system's Chromium (no
-browser download): /usr/bin/chromium or `chromium` on PATH, or COURSE_CHROMIUM.
+touches the committed notebooks (labserver.py starts and stops it; test_course_commands.py
+also runs `course.py lab` and `course.py learner` themselves). Playwright drives the
+operating system's Chromium (no browser download): /usr/bin/chromium or `chromium` on PATH,
+or COURSE_CHROMIUM.
 
 The tests wait on JupyterLab's own state (the kernel indicator, execution counts, the deck's
 on-screen cells), never on fixed sleeps. A failing test leaves a screenshot in

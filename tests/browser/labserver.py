@@ -50,12 +50,20 @@ class Lab:
 
 def isolated_env(work: Path) -> dict[str, str]:
     """The course's environment, without the user's own JupyterLab settings and workspaces
-    (the course's overrides in .venv still apply); nothing is written to the user's folders."""
+    (the course's overrides in .venv still apply); nothing is written to the user's folders.
+
+    One user setting of the tests' own: every cell of a notebook is in the page, not only
+    those near the viewport (JupyterLab's windowing renders about the first seven code cells
+    of a long notebook), so that a check over all cells (execution counts, outputs, stderr)
+    sees all of them."""
     env = course.course_env()
     for name, sub in (("JUPYTERLAB_SETTINGS_DIR", "settings"),
                       ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
                       ("JUPYTER_RUNTIME_DIR", "runtime")):
         env[name] = str(work / sub)
+    tracker = work / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True, exist_ok=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}\n')
     return env
 
 

@@ -140,7 +140,7 @@ def test_learner_edition_is_the_committed_complete_run(browser, tmp_path):
 
     # what the learner sees: the handout served by JupyterLab, its kernel importing the
     # handout's own helpers package
-    env = dict(isolated_env(tmp_path), PYTHONPATH=str(handout))
+    env = dict(isolated_env(tmp_path), PYTHONPATH=str(handout))  # every cell in the page
     probe = subprocess.run([sys.executable, "-c", "import helpers; print(helpers.__file__)"],
                            cwd=handout / "notebooks", env=env, capture_output=True, text=True)
     assert Path(probe.stdout.strip()) == handout / "helpers" / "__init__.py", probe
@@ -154,11 +154,6 @@ def test_learner_edition_is_the_committed_complete_run(browser, tmp_path):
     assert [p for p, _ in expected if p != "[ ]:"] \
         == [f"[{k + 1}]:" for k, solved in enumerate(solution) if not solved]
     assert sum(1 for _, n in expected if n) > HALF_RUN
-    # every cell in the page, not only those near the viewport (JupyterLab's windowing),
-    # so that all of them are counted; a user setting of this test's own settings folder
-    tracker = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
-    tracker.mkdir(parents=True)
-    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}\n')
     with running_lab(handout, tmp_path, env) as lab:
         page = new_page(browser, lab)
         try:
