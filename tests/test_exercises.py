@@ -5,9 +5,9 @@ Each cell tagged `solution` is run on its own, after the standard setup cell's i
 learner edition writes it.
 """
 import contextlib
-import linecache
 import io
 import json
+import linecache
 import re
 import sys
 from pathlib import Path
