@@ -107,16 +107,9 @@ def solution_lines():
     lines, taught = [], set()
     for path in NOTEBOOKS:
         for cell in json.loads(COMMITTED.read(path))["cells"]:
-            inside = False
-            for line in learner_edition.source_text(cell).splitlines():
-                if "# BEGIN SOLUTION" in line:
-                    inside = True
-                elif "# END SOLUTION" in line:
-                    inside = False
-                elif inside and line.strip():
-                    lines.append((path, code(line)))
-                else:
-                    taught.add(code(line))
+            solution, rest = learner_edition.split_solution(cell)
+            lines += [(path, code(line)) for line in solution]
+            taught |= {code(line) for line in rest}
     return lines, taught
 
 

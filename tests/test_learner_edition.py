@@ -32,15 +32,7 @@ def edition(tmp_path_factory):
 
 
 def solution_lines(cell):
-    lines, inside = [], False
-    for line in learner_edition.source_text(cell).splitlines():
-        if "# BEGIN SOLUTION" in line:
-            inside = True
-        elif "# END SOLUTION" in line:
-            inside = False
-        elif inside and line.strip():
-            lines.append(line.strip())
-    return lines
+    return [line.strip() for line in learner_edition.split_solution(cell)[0]]
 
 
 def test_every_notebook_is_in_the_edition(edition):

@@ -55,6 +55,23 @@ def source_text(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
+def split_solution(cell: dict) -> tuple[list[str], list[str]]:
+    """The cell's non-blank lines inside BEGIN/END SOLUTION blocks, and all its other lines
+    (the markers themselves in neither)."""
+    inside, solution, rest = False, [], []
+    for line in source_text(cell).splitlines():
+        if "# BEGIN SOLUTION" in line:
+            inside = True
+        elif "# END SOLUTION" in line:
+            inside = False
+        elif inside:
+            if line.strip():
+                solution.append(line)
+        else:
+            rest.append(line)
+    return solution, rest
+
+
 def exercise_id(cell: dict, where: str) -> str:
     ids = CHECK_ID.findall(source_text(cell))
     if len(ids) != 1:
