@@ -69,3 +69,26 @@ def steps_per_second(
         _wait_for(result)
         best = min(best, time.perf_counter() - start)
     return len(timed) / best
+
+
+def best_seconds(run: Callable[[], Any], repeats: int = 2) -> float:
+    """The shortest of ``repeats`` timed calls of ``run()``, in seconds, after one untimed call.
+
+    For timing a whole piece of work at once (an epoch, a pass over a dataset, one
+    ``fit()``): the untimed first call takes the tracing and warm-up, the best of the timed
+    ones is the least disturbed by a busy machine. ``run`` should return only when its work
+    is done (call ``.numpy()`` on a result, for instance).
+
+    Introduced in 07_speed_and_debugging.
+    """
+    if not callable(run):
+        raise ValueError(f"run must be a function of no arguments, got {type(run).__name__}")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be an integer of at least 1, got {repeats!r}")
+    run()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best

@@ -124,3 +124,31 @@ def test_inputs_are_validated(kwargs, match):
                  "repeats": 1} | kwargs
     with pytest.raises(ValueError, match=match):
         steps_per_second(**arguments)
+
+
+def test_best_seconds_leaves_out_the_first_call_and_keeps_the_shortest():
+    durations = iter([0.2, 0.03, 0.01, 0.05])  # first (untimed) call, then three timed ones
+    calls = []
+
+    def run():
+        seconds = next(durations)
+        calls.append(seconds)
+        time.sleep(seconds)
+
+    best = timing.best_seconds(run, repeats=3)
+    assert calls == [0.2, 0.03, 0.01, 0.05]
+    assert 0.01 <= best < 0.03  # the 0.01 s call; never the slow first one
+
+
+@pytest.mark.parametrize(
+    "run, repeats, match",
+    [
+        (None, 2, "run must be a function"),
+        (lambda: None, 0, "repeats must be an integer"),
+        (lambda: None, True, "repeats must be an integer"),
+        (lambda: None, 1.5, "repeats must be an integer"),
+    ],
+)
+def test_best_seconds_inputs_are_validated(run, repeats, match):
+    with pytest.raises(ValueError, match=match):
+        timing.best_seconds(run, repeats)
