@@ -221,8 +221,14 @@ def test_pythons(args: list[str]) -> int:
     Matplotlib releases the markers pick), so that line alone is compared without them.
     """
     wanted = [a.split("=", 1)[1] for a in args if a.startswith("--pythons=")]
-    minors = ([int(v.strip().split(".")[1]) for v in wanted[0].split(",")] if wanted
-              else [minor for _, minor in SUPPORTED])
+    minors = [minor for _, minor in SUPPORTED]
+    if wanted:
+        asked = [v.strip() for v in wanted[0].split(",")]
+        known = {f"3.{minor}": minor for minor in minors}
+        if not asked or any(v not in known for v in asked):
+            sys.exit(f"[course] --pythons= takes versions among {', '.join(known)}, separated "
+                     f"by commas (for example --pythons=3.10,3.13); got {wanted[0]!r}")
+        minors = [known[v] for v in asked]
     home = Path(os.environ.get("COURSE_PYTHONS_DIR",
                                Path.home() / ".cache" / "inside-the-training-loop"))
     notebook = os.environ.get("COURSE_PYTHONS_NOTEBOOK", "notebooks/01_gradient_tape.ipynb")

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -145,3 +147,11 @@ def test_the_handouts_copy_offers_only_the_learner_commands(tmp_path):
     refused = subprocess.run([sys.executable, str(tmp_path / "course.py"), "learner"],
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2
+
+
+@pytest.mark.parametrize("value", ["3", "3.9,3.10", "", "python3.11"])
+def test_pythons_names_the_versions_it_takes(value):
+    result = subprocess.run([sys.executable, str(ROOT / "course.py"), "test", f"--pythons={value}"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "--pythons= takes versions among 3.10, 3.11, 3.12, 3.13" in result.stderr
