@@ -18,17 +18,21 @@ def _forward(sizes) -> int:
     "07.1",
     title="The training cost of a Dense stack",
     hint="Pair each layer size with the next one: a layer from n_in to n_out costs "
-    "2 * n_in * n_out in the forward pass.",
+    "2 * n_in * n_out in the forward pass, and the backward pass has two products of that "
+    "size per layer, except the first.",
     more="zip(layer_sizes[:-1], layer_sizes[1:]) gives the (n_in, n_out) pairs; sum "
-    "2 * n_in * n_out over them for the forward pass, and multiply by 3 for forward plus "
-    "backward.",
+    "2 * n_in * n_out over them for the forward pass and multiply by 3 for forward plus "
+    "backward, then take away the product nothing needs: the gradient passed into the data, "
+    "2 * layer_sizes[0] * layer_sizes[1].",
 )
 def _check_flops(training_flops):
     if not callable(training_flops):
         raise Incorrect("pass your function training_flops itself to check().")
     for sizes in ([784, 512, 256, 128, 10], [3, 5, 2], [4, 3]):
         got = training_flops(list(sizes))
-        want = 3 * _forward(sizes)
+        forward = _forward(sizes)
+        into_data = 2 * sizes[0] * sizes[1]
+        want = 3 * forward - into_data
         if isinstance(got, bool) or not isinstance(got, numbers.Real):
             raise Incorrect(f"return one whole number (an int); for {sizes} you returned "
                             f"{type(got).__name__}.")
@@ -37,21 +41,24 @@ def _check_flops(training_flops):
                             f"{type(got).__name__}.")
         if got == want:
             continue
-        forward = _forward(sizes)
         params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+        if got == 3 * forward:
+            raise Incorrect(f"{got:,} also counts the gradient passed into the data; the "
+                            "first layer's input is not a variable, so that product is never "
+                            f"computed: take away 2 · {sizes[0]} · {sizes[1]}.")
         if got == forward:
-            raise Incorrect(f"{got:,} is the forward pass of {sizes}; a training step costs "
-                            "about three times that (the backward pass is two products per "
-                            "layer).")
-        if got == want // 2:
+            raise Incorrect(f"{got:,} is the forward pass of {sizes}; the backward pass adds "
+                            "two products of the same size per layer (one in the first).")
+        if got * 2 == want:
             raise Incorrect(f"{got:,} counts multiply-adds; a multiply-add is two "
                             "floating-point operations.")
-        if got in (3 * 2 * params, 2 * params, params):
+        if got in (3 * 2 * params - into_data, 3 * 2 * params, 2 * params, params):
             raise Incorrect(f"{got:,} counts the biases as if they were multiply-adds with "
                             "every input; count only the kernels, 2 · n_in · n_out per layer.")
         raise Incorrect(f"for {sizes} a training step costs {want:,} FLOPs per sample; you "
                         f"returned {got:,}.")
-    return "3 × 2 · Σ n_in · n_out: 3,399,168 FLOPs per sample for 03's network."
+    return ("3 × the forward pass − 2 · n_0 · n_1 (no gradient into the data): 2,596,352 FLOPs "
+            "per sample for 03's network, the count section 1 read off the traced step.")
 
 
 def _tiny_setup(steps, seed=0):
