@@ -203,11 +203,38 @@ def cmd_test(args: list[str]) -> int:
         say("running the browser tests (tests/browser) against a local JupyterLab")
         return subprocess.call([str(python), "-m", "pytest", "tests/browser", *args],
                                cwd=ROOT, env=env)
+    workers = worker_args(args)
     if is_handout():
         say("running every notebook top to bottom and checking the exercises")
     else:
         say("running the helper tests and every notebook (strict nbval)")
-    return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
+    if workers:
+        say(f"in {workers[1]} processes side by side (pytest-xdist; COURSE_TEST_WORKERS=1 runs "
+            "them one after another)")
+    return subprocess.call([str(python), "-m", "pytest", *workers, *args], cwd=ROOT, env=env)
+
+
+def worker_args(args: list[str]) -> list[str]:
+    """pytest-xdist's arguments for `course.py test`: COURSE_TEST_WORKERS processes (default 2,
+    or 1 on a machine with one CPU), each taking whole files, so that every cell of a notebook
+    runs in the same kernel, in order. None when 1, or when the arguments choose for
+    themselves (-n, --numprocesses, --dist, -p no:xdist).
+
+    Two, not one per CPU: each process runs TensorFlow, which already uses every core for
+    its larger operations, and a notebook's kernel holds up to a GB or two of memory. On two
+    cores the suite takes about half as long, because most of a notebook's time is spent in
+    one thread (Python, small operations)."""
+    chosen = ("-n", "--numprocesses", "--dist", "no:xdist", "-pno:xdist")
+    if any(a == c or a.startswith(c) for a in args for c in chosen):
+        return []
+    default = "2" if (os.cpu_count() or 1) > 1 else "1"
+    value = os.environ.get("COURSE_TEST_WORKERS", "").strip() or default
+    if not value.isdigit() or int(value) < 1:
+        sys.exit(f"[course] COURSE_TEST_WORKERS must be a whole number of processes, 1 or more; "
+                 f"got {value!r}")
+    if int(value) == 1:
+        return []
+    return ["-n", value, "--dist", "loadfile"]
 
 
 def test_pythons(args: list[str]) -> int:

@@ -138,6 +138,36 @@ def test_browser_flag_runs_the_browser_tests(monkeypatch):
     assert cmd[1:] == ["-m", "pytest", "tests/browser", "-x"] and env["COURSE_BROWSER"] == "1"
 
 
+def test_the_suite_runs_in_two_processes_that_keep_each_notebook_whole(monkeypatch):
+    course = load_course()
+    calls = fake_run(monkeypatch, course)
+    monkeypatch.delenv("COURSE_TEST_WORKERS", raising=False)
+    monkeypatch.setattr(course.os, "cpu_count", lambda: 8)
+    assert course.main(["course.py", "test", "-x"]) == 0
+    (cmd, _), = calls
+    # two workers, each taking whole files: a notebook's cells share one kernel, in order
+    assert cmd[1:] == ["-m", "pytest", "-n", "2", "--dist", "loadfile", "-x"]
+    calls.clear()
+    monkeypatch.setattr(course.os, "cpu_count", lambda: 1)
+    assert course.main(["course.py", "test"]) == 0
+    assert calls[-1][0][1:] == ["-m", "pytest"]
+    monkeypatch.setattr(course.os, "cpu_count", lambda: 2)
+    for chosen in (["-n", "4"], ["-n4"], ["--numprocesses=3"], ["--dist", "load"],
+                   ["-p", "no:xdist"]):
+        assert course.main(["course.py", "test", *chosen]) == 0
+        assert calls[-1][0][1:] == ["-m", "pytest", *chosen]  # the caller's choice, alone
+    monkeypatch.setenv("COURSE_TEST_WORKERS", "1")
+    assert course.main(["course.py", "test"]) == 0
+    assert calls[-1][0][1:] == ["-m", "pytest"]
+    monkeypatch.setenv("COURSE_TEST_WORKERS", "3")
+    assert course.main(["course.py", "test"]) == 0
+    assert calls[-1][0][1:4] == ["-m", "pytest", "-n"] and calls[-1][0][4] == "3"
+    for bad in ("two", "0", "-1", "2.5"):
+        monkeypatch.setenv("COURSE_TEST_WORKERS", bad)
+        with pytest.raises(SystemExit, match="COURSE_TEST_WORKERS must be a whole number"):
+            course.main(["course.py", "test"])
+
+
 def test_the_handouts_copy_offers_only_the_learner_commands(tmp_path):
     shutil.copy(ROOT / "course.py", tmp_path / "course.py")  # no tools/: the handout
     usage = subprocess.run([sys.executable, str(tmp_path / "course.py"), "--help"],
