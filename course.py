@@ -217,13 +217,14 @@ def cmd_test(args: list[str]) -> int:
 def worker_args(args: list[str]) -> list[str]:
     """pytest-xdist's arguments for `course.py test`: COURSE_TEST_WORKERS processes (default 2,
     or 1 on a machine with one CPU), each taking whole files, so that every cell of a notebook
-    runs in the same kernel, in order. None when 1, or when the arguments choose for
-    themselves (-n, --numprocesses, --dist, -p no:xdist).
+    runs in the same kernel, in order (in the handout, single tests: each is a whole
+    notebook). None when 1, or when the arguments choose for themselves (-n, --numprocesses,
+    --dist, -p no:xdist).
 
     Two, not one per CPU: each process runs TensorFlow, which already uses every core for
     its larger operations, and a notebook's kernel holds up to a GB or two of memory. On two
-    cores the suite takes about half as long, because most of a notebook's time is spent in
-    one thread (Python, small operations)."""
+    cores the suite took about 6 1/2 minutes instead of 10: run one at a time, a notebook
+    keeps about one core busy (Python and small operations in one thread)."""
     chosen = ("-n", "--numprocesses", "--dist", "no:xdist", "-pno:xdist")
     if any(a == c or a.startswith(c) for a in args for c in chosen):
         return []
@@ -234,7 +235,9 @@ def worker_args(args: list[str]) -> list[str]:
                  f"got {value!r}")
     if int(value) == 1:
         return []
-    return ["-n", value, "--dist", "loadfile"]
+    # the handout's test runs each notebook in a kernel of its own (nbclient, one test per
+    # notebook): single tests can go to either process
+    return ["-n", value, "--dist", "load" if is_handout() else "loadfile"]
 
 
 def test_pythons(args: list[str]) -> int:

@@ -162,6 +162,10 @@ def test_the_suite_runs_in_two_processes_that_keep_each_notebook_whole(monkeypat
     monkeypatch.setenv("COURSE_TEST_WORKERS", "3")
     assert course.main(["course.py", "test"]) == 0
     assert calls[-1][0][1:4] == ["-m", "pytest", "-n"] and calls[-1][0][4] == "3"
+    monkeypatch.delenv("COURSE_TEST_WORKERS")
+    monkeypatch.setattr(course, "is_handout", lambda: True)  # a test per notebook there
+    assert course.main(["course.py", "test"]) == 0
+    assert calls[-1][0][1:] == ["-m", "pytest", "-n", "2", "--dist", "load"]
     for bad in ("two", "0", "-1", "2.5"):
         monkeypatch.setenv("COURSE_TEST_WORKERS", bad)
         with pytest.raises(SystemExit, match="COURSE_TEST_WORKERS must be a whole number"):
