@@ -93,6 +93,10 @@ def test_slides_show_the_explorer_live(ran_02, lab):
         "() => document.querySelectorAll("
         "'.jp-Deck .jp-Cell.jp-deck-mod-onscreen .widget-slider').length === 4")
     assert sliders.first.is_visible()
+    # the whole slide fits the screen: the presenter does not scroll to reach the plot
+    height = page.locator(".jp-Deck .jp-Cell.jp-deck-mod-onscreen").evaluate_all(
+        "els => els.reduce((h, e) => h + e.getBoundingClientRect().height, 0)")
+    assert height <= page.viewport_size["height"], f"the explorer's slide is {height:.0f} px tall"
     onscreen_text = page.locator(".jp-Deck .jp-Cell.jp-deck-mod-onscreen").all_inner_texts()
     assert not any("VBox(" in text for text in onscreen_text)
     # a slider still works on the slide
