@@ -223,7 +223,7 @@ def worker_args(args: list[str]) -> list[str]:
 
     Two, not one per CPU: each process runs TensorFlow, which already uses every core for
     its larger operations, and a notebook's kernel holds up to a GB or two of memory. On two
-    cores the suite took 6 to 7 minutes instead of 10: run one at a time, a notebook
+    cores the suite took 6 to 8 minutes instead of 10: run one at a time, a notebook
     keeps about one core busy (Python and small operations in one thread)."""
     chosen = ("-n", "--numprocesses", "--dist", "no:xdist", "-pno:xdist")
     if any(a == c or a.startswith(c) for a in args for c in chosen):
