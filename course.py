@@ -106,11 +106,22 @@ def find_base_python() -> list[str]:
 
 
 def setup_digest() -> str:
+    """What the installed packages depend on: the pins and the project file, not any path
+    (a copied or linked .venv with the same pins needs no new install)."""
     digest = hashlib.sha256()
     for name in SETUP_FILES:
         digest.update((ROOT / name).read_bytes())
-    digest.update(str(VENV).encode())
     return digest.hexdigest()
+
+
+def helpers_folder(python: Path) -> str | None:
+    """The folder the environment's ``helpers`` package is imported from (its editable
+    install), or None if it does not import; asked from outside the clone, so the current
+    folder does not decide."""
+    probe = subprocess.run(
+        [str(python), "-c", "import os, helpers; print(os.path.dirname(helpers.__file__))"],
+        cwd=tempfile.gettempdir(), capture_output=True, text=True)
+    return probe.stdout.strip() if probe.returncode == 0 else None
 
 
 def run(cmd: list[str], quiet: bool = False) -> None:
@@ -141,6 +152,12 @@ def ensure_environment() -> Path:
     stamp = VENV / ".course-setup"
     python = venv_python()
     if python.exists() and stamp.exists() and stamp.read_text().strip() == setup_digest():
+        here = str(ROOT / "helpers")
+        if helpers_folder(python) != here:
+            # a .venv copied or linked from another clone: its editable install points there
+            say(f"pointing {VENV.name}/'s helpers package at this folder ({ROOT.name})")
+            run([python, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps",
+                 "--no-build-isolation", "-e", ROOT], quiet=True)
         write_jupyter_settings(VENV)
         return python
     if not python.exists():
@@ -361,7 +378,9 @@ def main(argv: list[str]) -> int:
     commands = {
         "lab": cmd_lab,
         "test": cmd_test,
-        "learner": lambda a: cmd_tool("learner_edition.py", a),
+        # the handout is built with the standard library only: no set-up needed
+        "learner": lambda a: subprocess.call(
+            [sys.executable, str(ROOT / "tools" / "learner_edition.py"), *a], cwd=ROOT),
         "refresh": lambda a: cmd_tool("refresh_outputs.py", a),
         "setup": lambda a: (ensure_environment(), 0)[1],
     }

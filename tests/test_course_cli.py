@@ -189,3 +189,38 @@ def test_pythons_names_the_versions_it_takes(value):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "--pythons= takes versions among 3.10, 3.11, 3.12, 3.13" in result.stderr
+
+
+def test_the_set_up_stamp_names_no_path(tmp_path, monkeypatch):
+    """A .venv copied or linked from another clone keeps its stamp: only the pins count."""
+    course = load_course()
+    before = course.setup_digest()
+    monkeypatch.setattr(course, "VENV", tmp_path / "elsewhere" / ".venv")
+    assert course.setup_digest() == before
+
+
+def test_the_environments_helpers_come_from_this_clone():
+    course = load_course()
+    python = course.venv_python()
+    if not python.exists():
+        pytest.skip("no .venv in this clone")
+    assert course.helpers_folder(python) == str(ROOT / "helpers")
+
+
+def test_the_learner_command_needs_no_set_up(tmp_path):
+    """`course.py learner` builds a zip with the standard library: it creates no .venv."""
+    env = {"PATH": "/usr/bin:/bin", "COURSE_VENV": str(tmp_path / "none")}
+    result = subprocess.run([sys.executable, str(ROOT / "course.py"), "learner", "--help"],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "usage" in result.stdout and not (tmp_path / "none").exists()
+    assert "[course]" not in result.stdout + result.stderr
+
+
+def test_the_readmes_ask_for_hints_with_a_name_that_exists():
+    """A bare `hint(...)` raises NameError in a notebook: the setup cell imports only `check`."""
+    for readme in (ROOT / "README.md", ROOT / "tools" / "handout" / "README.md"):
+        calls = re.findall(r"`[^`]*\bhint\([^`]*`", readme.read_text())
+        assert calls, readme
+        for call in calls:
+            assert "helpers.exercises.hint(" in call, f"{readme.name}: {call}"
