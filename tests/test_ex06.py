@@ -112,10 +112,33 @@ class SkipsMissingClasses(BalancedAccuracy):  # sklearn's convention, not the on
         )
 
 
+class DividesZeroByZero(BalancedAccuracy):  # plain division: nan for a class without examples
+    def result(self):
+        return tf.reduce_mean(self.correct / self.total)
+
+
+class ResetsToOne(BalancedAccuracy):  # reset_state puts something other than zeros in
+    def reset_state(self):
+        self.correct.assign(tf.ones_like(self.correct))
+        self.total.assign(tf.ones_like(self.total))
+
+
 def test_balanced_accuracy():
     assert evaluate("06.2", BalancedAccuracy).status == "passed"
-    for wrong in (PlainAccuracy, ForgetsToReset, LastBatchOnly, SkipsMissingClasses):
-        assert evaluate("06.2", wrong).status == "incorrect", wrong.__name__
+    # each wrong answer is rejected with a sentence that names its own mistake
+    for wrong, names in (
+        (PlainAccuracy, "plain accuracy"),
+        (ForgetsToReset, "reset every counter"),
+        (ResetsToOne, "set every counter back to zero"),
+        (LastBatchOnly, "last batch alone"),
+        (SkipsMissingClasses, "only the classes that have examples"),
+        (DividesZeroByZero, "divide_no_nan"),
+    ):
+        result = evaluate("06.2", wrong)
+        assert result.status == "incorrect", wrong.__name__
+        assert names in result.message.lower(), (wrong.__name__, result.message)
+    for wrong in (PlainAccuracy, LastBatchOnly, SkipsMissingClasses, DividesZeroByZero):
+        assert "reset" not in evaluate("06.2", wrong).message.split("print(")[0], wrong.__name__
     assert evaluate("06.2", BalancedAccuracy(4)).status == "incorrect"  # an instance, not the class
     assert (
         evaluate("06.2", keras.metrics.Accuracy).status == "error"
@@ -161,10 +184,32 @@ def never_restores(checkpoint, manager, epoch):
     return 0 if manager.latest_checkpoint is None else 5
 
 
+def always_reads_the_variable(checkpoint, manager, epoch):  # restore(None) restores nothing
+    checkpoint.restore(manager.latest_checkpoint)
+    return int(epoch)
+
+
+def zeroes_the_variable(checkpoint, manager, epoch):
+    if manager.latest_checkpoint is None:
+        epoch.assign(0)
+        return 0
+    checkpoint.restore(manager.latest_checkpoint)
+    return int(epoch)
+
+
 def test_resume():
     assert evaluate("06.3", resume).status == "passed"
-    for wrong in (oldest, checkpoint_number, returns_the_variable, never_restores):
-        assert evaluate("06.3", wrong).status == "incorrect", wrong.__name__
+    for wrong, names in (
+        (oldest, "oldest checkpoint"),
+        (checkpoint_number, "checkpoint's number"),
+        (returns_the_variable, "as a python int"),
+        (never_restores, "latest checkpoint"),
+        (always_reads_the_variable, "still holds 4"),
+        (zeroes_the_variable, "change nothing"),
+    ):
+        result = evaluate("06.3", wrong)
+        assert result.status == "incorrect", wrong.__name__
+        assert names in result.message.lower(), (wrong.__name__, result.message)
 
     def not_done(checkpoint, manager, epoch):
         raise NotImplementedError("Exercise 06.3: ...")

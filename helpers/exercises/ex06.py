@@ -146,7 +146,7 @@ def _check_metric(BalancedAccuracy):
             "keep the counts in variables made with self.add_variable in __init__ (the metric has "
             "none)."
         )
-    for batch in range(3):
+    for batch in range(3):  # every class has examples in these three batches
         metric.update_state(labels[batch], logits[batch])
     expected = _balanced_accuracy(labels[:3].ravel(), predicted[:3].ravel(), num_classes)
     plain = float(np.mean(labels[:3] == predicted[:3]))
@@ -157,30 +157,57 @@ def _check_metric(BalancedAccuracy):
                 f"{got:.4f} is the plain accuracy; balanced accuracy averages each class's "
                 f"recall: {expected:.4f}."
             )
+        if abs(got - _balanced_accuracy(labels[2], predicted[2], num_classes)) < 1e-6:
+            raise Incorrect(
+                f"{got:.4f} is the balanced accuracy of the last batch alone: update_state must "
+                "add each batch's counts to the variables (assign_add), not replace them."
+            )
         raise Incorrect(
             f"after three batches the balanced accuracy is {expected:.4f}, your metric says "
             f"{got:.4f}."
         )
-    metric.reset_state()
-    if float(metric.result()) != 0.0:
+
+    # Classes 2 and 3 have no example: recalls 0.5, 1, 0, 0.
+    missing = BalancedAccuracy(num_classes)
+    missing.update_state(np.array([0, 0, 1]), np.eye(num_classes, dtype="float32")[[0, 1, 1]])
+    got_missing = float(missing.result())
+    if np.isnan(got_missing):
         raise Incorrect(
-            f"after reset_state() the result should be 0, it is {float(metric.result()):.4f}."
+            "with labels [0, 0, 1] classes 2 and 3 have no example, and your result() divides "
+            "their 0 correct by 0 examples (nan): use tf.math.divide_no_nan, so such a class "
+            "counts 0."
+        )
+    if abs(got_missing - 0.75) < 1e-6:
+        raise Incorrect(
+            "with labels [0, 0, 1] and predictions [0, 1, 1] you averaged only the classes that "
+            "have examples (0.5 and 1, mean 0.75); here a class without examples counts 0: "
+            "0.5, 1, 0, 0, mean 0.375."
+        )
+    if abs(got_missing - 0.375) > 1e-6:
+        raise Incorrect(
+            "with labels [0, 0, 1] and predictions [0, 1, 1] the recalls are 0.5, 1, and 0 for "
+            f"the two classes without examples, mean 0.375; your metric says {got_missing:.4f}."
+        )
+
+    metric.reset_state()
+    after_reset = float(metric.result())
+    if np.isnan(after_reset):
+        raise Incorrect(
+            "after reset_state() every count is 0 and your result() divides 0 by 0 (nan): use "
+            "tf.math.divide_no_nan."
+        )
+    if after_reset != 0.0:
+        raise Incorrect(
+            f"after reset_state() the result should be 0, it is {after_reset:.4f}: set every "
+            "counter back to zero."
         )
     metric.update_state(labels[3], logits[3])
     expected_last = _balanced_accuracy(labels[3], predicted[3], num_classes)
     if abs(float(metric.result()) - expected_last) > 1e-6:
         raise Incorrect(
             f"after reset_state() and one batch the result should be {expected_last:.4f} (that "
-            f"batch alone), "
-            f"it is {float(metric.result()):.4f}: reset every counter."
-        )
-    missing = BalancedAccuracy(num_classes)
-    missing.update_state(np.array([0, 0, 1]), np.eye(num_classes, dtype="float32")[[0, 1, 1]])
-    if abs(float(missing.result()) - 0.375) > 1e-6:  # recalls 0.5, 1, 0, 0 (no examples of 2 and 3)
-        raise Incorrect(
-            "with labels [0, 0, 1] and predictions [0, 1, 1] the recalls are 0.5, 1, and 0 for "
-            "the two "
-            f"classes without examples, mean 0.375; your metric says {float(missing.result()):.4f}."
+            f"batch alone), it is {float(metric.result()):.4f}: reset every counter, not only "
+            "some."
         )
     return (f"your metric matches NumPy ({expected:.4f}, plain accuracy would be {plain:.4f}) and "
             f"resets cleanly.")
@@ -203,16 +230,28 @@ def _check_resume(resume):
         model = keras.Sequential(
             [keras.Input((2,)), keras.layers.Dense(1, kernel_initializer="zeros")]
         )
-        epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+        # a value left from before, e.g. a run started in this process: no checkpoint restores it
+        epoch = tf.Variable(4, dtype=tf.int64, trainable=False)
         checkpoint = tf.train.Checkpoint(model=model, epoch=epoch)
         manager = tf.train.CheckpointManager(checkpoint, directory, max_to_keep=3)
 
         got = resume(checkpoint, manager, epoch)
-        if (
-            got is None
-            or isinstance(got, bool)
-            or int(got) != 0
-            or any(np.any(w) for w in model.get_weights())
+        if got is not None and not isinstance(got, bool) and int(epoch) != 4:
+            raise Incorrect(
+                f"with no checkpoint, change nothing: `epoch` held 4 and your function set it to "
+                f"{int(epoch)}; just return 0."
+            )
+        if any(np.any(w) for w in model.get_weights()):
+            raise Incorrect("with no checkpoint, leave the model's weights as they are.")
+        if isinstance(got, (int, np.integer, tf.Variable)) and not isinstance(got, bool) and (
+            int(got) == 4
+        ):
+            raise Incorrect(
+                "with no checkpoint nothing was restored, so `epoch` still holds 4 from before: "
+                "return 0 in that case, not the variable's value."
+            )
+        if got is None or isinstance(got, bool) or not isinstance(got, (int, np.integer)) or (
+            int(got) != 0
         ):
             raise Incorrect(
                 f"with no checkpoint, leave everything as it is and return 0 (you returned "
@@ -252,5 +291,7 @@ def _check_resume(resume):
             )
         if int(got) != 5:
             raise Incorrect(f"the latest checkpoint saved epoch 5; you returned {int(got)}.")
-    return ("no checkpoint gives epoch 0 untouched; otherwise the latest one is restored and its "
-            "epoch (5, not ckpt-2) returned.")
+    return (
+        "no checkpoint gives 0 with nothing changed; otherwise the latest one is restored and "
+        "its epoch (5, not ckpt-2) returned."
+    )
