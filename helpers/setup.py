@@ -32,6 +32,7 @@ import random
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 # Known start-up notices: printed on every start, say nothing the learner can act on.
@@ -228,19 +229,143 @@ def split_cpu(tf: Any, cpu_devices: int) -> None:
             ) from None
 
 
-def import_tensorflow_quietly(cpu_devices: int | None = None) -> Any:
+GPU_VARIABLE = "COURSE_GPU"  # COURSE_GPU=1 asks for the GPU, COURSE_GPU=0 hides it
+
+
+def gpu_request(gpu: bool | None) -> tuple[bool, str]:
+    """Whether the GPU is asked for, and by what: ``gpu`` if given, else ``$COURSE_GPU``.
+
+    Returns ``(wanted, source)``; ``source`` is ``"gpu=True"``, ``"gpu=False"``,
+    ``"COURSE_GPU=1"``, ``"COURSE_GPU=0"`` or ``""`` (nobody asked: the GPU stays hidden).
+
+    Introduced in 01_gradient_tape.
+    """
+    if gpu is not None and not isinstance(gpu, bool):
+        raise ValueError(
+            f"gpu must be True, False or None, got {gpu!r}; for example "
+            "helpers.start(seed=42, gpu=True) to train on the GPU"
+        )
+    if gpu is not None:
+        return gpu, f"gpu={gpu}"
+    value = os.environ.get(GPU_VARIABLE, "").strip()
+    if value not in ("", "0", "1"):
+        raise ValueError(
+            f"{GPU_VARIABLE} must be 1 (use the GPU) or 0 (hide it), got {value!r}; "
+            f"for example {GPU_VARIABLE}=1 jupyter lab"
+        )
+    return value == "1", f"{GPU_VARIABLE}={value}" if value else ""
+
+
+@dataclass(frozen=True)
+class DevicePlan:
+    """What the course does with the GPUs TensorFlow finds (see ``plan_devices``).
+
+    Introduced in 01_gradient_tape.
+    """
+
+    gpus: int  # physical GPUs found
+    use_gpu: bool  # True: make them visible (memory growth on, TF32 off)
+    note: str  # what the setup cell says about them ("" when there is no GPU nor a request)
+
+    @property
+    def hide_gpus(self) -> bool:
+        return self.gpus > 0 and not self.use_gpu
+
+
+def plan_devices(gpus: int, wanted: bool, source: str = "") -> DevicePlan:
+    """The course's GPU rule, as a pure function of the GPUs found and the request.
+
+    GPUs are hidden unless asked for: every stored output and timing of the course was made
+    on a CPU. Asked for, they are used with memory growth (so child processes find memory
+    left) and with TF32 off (so float32 products are float32, as on a CPU).
+
+    Introduced in 01_gradient_tape.
+    """
+    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
+        raise ValueError(f"gpus must be a count of GPUs (0 or more), got {gpus!r}")
+    if not isinstance(wanted, bool):
+        raise ValueError(f"wanted must be True or False, got {wanted!r}")
+    a_gpu = "a GPU is" if gpus == 1 else f"{gpus} GPUs are"
+    if gpus == 0:
+        note = f"no GPU found, though {source} asks for one" if wanted else ""
+        return DevicePlan(0, False, note)
+    if wanted:
+        used = "the GPU" if gpus == 1 else f"{gpus} GPUs"
+        return DevicePlan(
+            gpus, True, f"{used} used, as {source} asks; TF32 off, so float32 stays float32"
+        )
+    why = f"as {source} asks" if source else "helpers.start(gpu=True) uses it"
+    return DevicePlan(gpus, False, f"{a_gpu} present and hidden{', ' if source else ': '}{why}")
+
+
+def configure_gpus(tf: Any, wanted: bool, source: str = "") -> DevicePlan:
+    """Apply ``plan_devices`` to ``tf``'s physical GPUs; call before devices are initialised.
+
+    Hidden GPUs get no TensorFlow device, so no GPU memory is reserved on them.
+
+    Introduced in 01_gradient_tape.
+    """
+    gpus = tf.config.list_physical_devices("GPU")
+    plan = plan_devices(len(gpus), wanted, source)
+    try:
+        if plan.hide_gpus:
+            tf.config.set_visible_devices([], "GPU")
+        if plan.use_gpu:
+            for device in gpus:
+                tf.config.experimental.set_memory_growth(device, True)
+    except RuntimeError:  # TensorFlow initialised its devices before the course could
+        raise RuntimeError(
+            "TensorFlow initialised its devices before helpers.start could decide about the "
+            "GPU: restart the kernel and run the setup cell before anything else."
+        ) from None
+    if plan.use_gpu:
+        tf.config.experimental.enable_tensor_float_32_execution(False)
+    return plan
+
+
+_device_plan: DevicePlan | None = None
+_device_request: bool | None = None
+
+
+def _apply_gpu_rule(tf: Any, gpu: bool | None) -> DevicePlan:
+    """Decide once per process; later calls may repeat the decision but not change it."""
+    global _device_plan, _device_request
+    wanted, source = gpu_request(gpu)
+    if _device_plan is not None:
+        if gpu is not None and gpu != _device_request and _device_plan.gpus:
+            raise RuntimeError(
+                f"this process already runs with the GPU "
+                f"{'in use' if _device_request else 'hidden'} and cannot change that now: "
+                f"restart the kernel and run the setup cell (helpers.start(..., gpu={gpu})) first."
+            )
+        return _device_plan
+    _device_plan = configure_gpus(tf, wanted, source)
+    _device_request = wanted
+    os.environ[GPU_VARIABLE] = "1" if wanted else "0"  # child processes follow this one
+    return _device_plan
+
+
+def import_tensorflow_quietly(
+    cpu_devices: int | None = None, gpu: bool | None = None, initialise_devices: bool = True
+) -> Any:
     """Import TensorFlow (and initialise its devices) without the C++ start-up log lines.
 
     Returns the ``tensorflow`` module. Lines captured during import that are not known
     start-up notices are written back to ``sys.stderr``, so real problems stay visible.
     ``cpu_devices=N`` splits the CPU into N logical devices before they are initialised
-    (see ``split_cpu``; introduced in 08_distributed).
+    (see ``split_cpu``; introduced in 08_distributed). GPUs are hidden unless ``gpu=True``
+    or ``COURSE_GPU=1`` asks for them (``plan_devices``); the first call decides, for the
+    whole process and for the child processes it starts. ``initialise_devices=False`` runs
+    no TensorFlow operation, for a program that must create a ``MultiWorkerMirroredStrategy``
+    first (08_distributed).
 
     Introduced in 01_gradient_tape.
     """
     _check_cpu_devices(cpu_devices)
+    gpu_request(gpu)  # a bad argument fails before anything happens
     if "tensorflow" in sys.modules and getattr(sys.modules["tensorflow"], "__version__", None):
         tf = sys.modules["tensorflow"]
+        _apply_gpu_rule(tf, gpu)
         if cpu_devices is not None:
             split_cpu(tf, cpu_devices)
         return tf
@@ -249,9 +374,11 @@ def import_tensorflow_quietly(cpu_devices: int | None = None) -> Any:
         import tensorflow as tf
 
         tf.config.list_physical_devices()  # CUDA probing happens here, still captured
+        _apply_gpu_rule(tf, gpu)
         if cpu_devices is not None:
             split_cpu(tf, cpu_devices)
-        tf.constant(0.0)  # first eager op: device initialisation
+        if initialise_devices:
+            tf.constant(0.0)  # first eager op: device initialisation
     _install_stderr_filter()
     _install_log_filter()
     return tf
@@ -300,25 +427,34 @@ def versions() -> dict[str, str]:
     }
 
 
-def start(seed: int = 42, show: bool = True, cpu_devices: int | None = None) -> None:
+def start(
+    seed: int = 42, show: bool = True, cpu_devices: int | None = None, gpu: bool | None = None
+) -> None:
     """The setup cell of every notebook: quiet TensorFlow, seeds, plot style, versions.
 
     After ``helpers.start(seed)``, ``import tensorflow as tf`` and ``import keras`` are
     instant and silent. ``cpu_devices=2`` splits the CPU into two logical devices, so that
     ``tf.distribute`` finds two replicas on any laptop (08_distributed); it must come before
     anything initialises TensorFlow's devices, so put it in the first setup cell that runs.
+    A GPU stays hidden unless ``gpu=True`` (or ``COURSE_GPU=1`` in the environment) asks for
+    it: see ``plan_devices`` and docs/devices.md.
 
     Introduced in 01_gradient_tape.
     """
-    tf = import_tensorflow_quietly(cpu_devices=cpu_devices)
+    tf = import_tensorflow_quietly(cpu_devices=cpu_devices, gpu=gpu)
     seed_everything(seed)
     from . import plots
 
     plots.use_course_style()
     if show:
         info = versions()
-        devices = ", ".join(sorted({d.device_type for d in tf.config.list_physical_devices()}))
+        devices = ", ".join(sorted({d.device_type for d in tf.config.get_visible_devices()}))
         print(" | ".join(f"{k} {v}" for k, v in info.items()))
+        notes = []
         if cpu_devices is not None and cpu_devices > 1:
-            devices += f" (split into {cpu_devices} logical devices)"
+            notes.append(f"split into {cpu_devices} logical devices")
+        if _device_plan is not None and _device_plan.note:
+            notes.append(_device_plan.note)
+        if notes:
+            devices += f" ({'; '.join(notes)})"
         print(f"Devices: {devices} | seed {seed} | op determinism on")

@@ -243,3 +243,170 @@ def test_tensorflow_info_logs_stay_off_in_an_interactive_shell():
     quiet = run_python(code.format(start="import helpers; helpers.start(seed=1, show=False)"))
     assert raw.stdout.split() == ["INFO"], raw.stderr  # the control: TensorFlow's own choice
     assert quiet.stdout.split() == ["WARNING"], quiet.stderr
+
+
+# --- The GPU rule: hidden unless asked for. No GPU here: the devices are faked. -----------
+def test_plan_devices_hides_a_gpu_unless_asked_and_says_why():
+    from helpers.setup import DevicePlan, plan_devices
+
+    assert plan_devices(0, False) == DevicePlan(0, False, "")  # CPU only: nothing to say
+    assert plan_devices(0, True, "gpu=True").note == "no GPU found, though gpu=True asks for one"
+    hidden = plan_devices(1, False)
+    assert hidden.hide_gpus and not hidden.use_gpu
+    assert hidden.note == "a GPU is present and hidden: helpers.start(gpu=True) uses it"
+    assert plan_devices(2, False, "COURSE_GPU=0").note == (
+        "2 GPUs are present and hidden, as COURSE_GPU=0 asks"
+    )
+    used = plan_devices(1, True, "gpu=True")
+    assert used.use_gpu and not used.hide_gpus
+    assert used.note == "the GPU used, as gpu=True asks; TF32 off, so float32 stays float32"
+    assert plan_devices(2, True, "COURSE_GPU=1").note.startswith("2 GPUs used, as COURSE_GPU=1")
+    for bad in (-1, 1.0, True):
+        with pytest.raises(ValueError, match="count of GPUs"):
+            plan_devices(bad, False)
+
+
+class FakeConfig:
+    """tf.config with a given list of GPUs, recording what is asked of it."""
+
+    def __init__(self, gpus, initialised=False):
+        self.gpus, self.initialised, self.calls = gpus, initialised, []
+        self.experimental = self
+
+    def list_physical_devices(self, device_type=None):
+        assert device_type == "GPU"
+        return list(self.gpus)
+
+    def set_visible_devices(self, devices, device_type=None):
+        if self.initialised:
+            raise RuntimeError("Visible devices cannot be modified after being initialized")
+        self.calls.append(("visible", list(devices), device_type))
+
+    def set_memory_growth(self, device, enable):
+        self.calls.append(("memory growth", device, enable))
+
+    def enable_tensor_float_32_execution(self, enabled):
+        self.calls.append(("tf32", enabled))
+
+
+@pytest.mark.parametrize(
+    "gpus, wanted, calls",
+    [
+        ([], False, []),
+        ([], True, []),
+        (["GPU:0"], False, [("visible", [], "GPU")]),
+        (["GPU:0", "GPU:1"], False, [("visible", [], "GPU")]),
+        (["GPU:0", "GPU:1"], True, [("memory growth", "GPU:0", True),
+                                    ("memory growth", "GPU:1", True), ("tf32", False)]),
+    ],
+)
+def test_configure_gpus_hides_or_uses_what_it_finds(gpus, wanted, calls):
+    from types import SimpleNamespace
+
+    from helpers.setup import configure_gpus
+
+    fake = SimpleNamespace(config=FakeConfig(gpus))
+    plan = configure_gpus(fake, wanted, "gpu=True" if wanted else "")
+    assert fake.config.calls == calls
+    assert plan.gpus == len(gpus) and plan.use_gpu == (wanted and bool(gpus))
+
+
+def test_configure_gpus_after_initialisation_says_to_restart():
+    from types import SimpleNamespace
+
+    from helpers.setup import configure_gpus
+
+    fake = SimpleNamespace(config=FakeConfig(["GPU:0"], initialised=True))
+    with pytest.raises(RuntimeError, match="restart the kernel and run the setup cell"):
+        configure_gpus(fake, False)
+
+
+def test_gpu_request_reads_the_argument_then_the_environment(monkeypatch):
+    from helpers.setup import gpu_request
+
+    monkeypatch.delenv("COURSE_GPU", raising=False)
+    assert gpu_request(None) == (False, "")
+    assert gpu_request(True) == (True, "gpu=True")
+    monkeypatch.setenv("COURSE_GPU", "1")
+    assert gpu_request(None) == (True, "COURSE_GPU=1")
+    assert gpu_request(False) == (False, "gpu=False")  # the argument wins
+    monkeypatch.setenv("COURSE_GPU", "yes")
+    with pytest.raises(ValueError, match=r"COURSE_GPU must be 1 \(use the GPU\) or 0"):
+        gpu_request(None)
+    for bad in (1, "True", 0.0):
+        with pytest.raises(ValueError, match="gpu must be True, False or None"):
+            helpers.start(seed=1, show=False, gpu=bad)
+
+
+# Real TensorFlow in a new process, told there is a GPU: list_physical_devices("GPU") returns
+# a fake one, and set_memory_growth (which would refuse a device that is not there) records.
+FAKE_GPU = """
+    import json, os, tensorflow as tf
+    real_list = tf.config.list_physical_devices
+    fake = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
+    tf.config.list_physical_devices = (
+        lambda device_type=None: [fake] if device_type == "GPU" else real_list(device_type))
+    grown = []
+    tf.config.experimental.set_memory_growth = lambda device, on: grown.append(on)
+    import helpers
+"""
+
+
+def with_fake_gpu(code: str) -> str:
+    return textwrap.dedent(FAKE_GPU) + textwrap.dedent(code)
+
+
+def other_stderr(result) -> list[str]:
+    """stderr without the start-up lines of the plain ``import tensorflow`` that fakes the GPU."""
+    return [line for line in result.stderr.splitlines() if not helpers.is_startup_noise(line)]
+
+
+def test_a_present_gpu_is_hidden_by_default_and_named_in_one_line():
+    result = run_python(with_fake_gpu("""
+        helpers.start(seed=1, cpu_devices=2)
+        print([d.device_type for d in tf.config.get_visible_devices()], grown,
+              tf.config.experimental.tensor_float_32_execution_enabled(), os.environ["COURSE_GPU"])
+        helpers.start(seed=1, show=False)  # the setup cell again: fine
+        try:
+            helpers.start(seed=1, show=False, gpu=True)
+        except RuntimeError as exc:
+            print(exc)
+    """))
+    assert result.returncode == 0 and other_stderr(result) == [], result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "Devices: CPU (split into 2 logical devices; a GPU is present and hidden: "
+        "helpers.start(gpu=True) uses it) | seed 1 | op determinism on",
+        "['CPU'] [] True 0",
+        "this process already runs with the GPU hidden and cannot change that now: restart the "
+        "kernel and run the setup cell (helpers.start(..., gpu=True)) first.",
+    ]
+
+
+def test_an_asked_for_gpu_is_used_with_tf32_off_and_child_processes_follow():
+    child = with_fake_gpu("""
+        tf = helpers.import_tensorflow_quietly()  # as 06's script does: no argument
+        plan = helpers.setup._device_plan
+        print(plan.use_gpu, grown, tf.config.experimental.tensor_float_32_execution_enabled())
+    """)
+    result = run_python(with_fake_gpu(f"""
+        import subprocess, sys
+        helpers.start(seed=1, gpu=True)
+        print(grown, tf.config.experimental.tensor_float_32_execution_enabled())
+        print(subprocess.run([sys.executable, "-c", {child!r}],
+                             capture_output=True, text=True).stdout, end="")
+    """))
+    assert result.returncode == 0 and other_stderr(result) == [], result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "Devices: CPU (the GPU used, as gpu=True asks; TF32 off, so float32 stays float32) | "
+        "seed 1 | op determinism on",  # CPU only: the fake GPU never becomes a real device
+        "[True] False",
+        "True [True] False",  # the child read COURSE_GPU=1: GPU used, TF32 off there too
+    ]
+
+
+def test_a_machine_without_gpu_prints_what_it_always_printed():
+    result = run_python("""
+        import helpers
+        helpers.start(seed=42)
+    """)
+    assert result.stdout.splitlines()[1] == "Devices: CPU | seed 42 | op determinism on"
