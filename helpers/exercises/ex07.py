@@ -97,50 +97,63 @@ def _tiny_setup(steps, seed=0):
 
 @exercise(
     "07.2",
-    title="Several steps per call",
-    hint="Inside a @tf.function that takes the iterator, loop with `for _ in "
-    "tf.range(steps_per_call):` and call step(*next(iterator)).",
-    more="Define train_steps(iterator) decorated with @tf.function inside make_multi_step; "
-    "start with loss = tf.constant(0.0), then for _ in tf.range(steps_per_call): x, y = "
-    "next(iterator); loss = step(x, y); return loss; and return train_steps. A Python range "
-    "would unroll the loop into steps_per_call copies of the step.",
+    title="Several steps per call, to the end of the data",
+    hint="next(iterator) raises when the data runs out; an iterator can also give an "
+    "optional batch that says whether it holds a value. Count the steps that really ran.",
+    more="Inside a @tf.function train_steps(iterator): start a counter done = tf.constant(0); "
+    "for _ in tf.range(steps_per_call): batch = iterator.get_next_as_optional(); if not "
+    "batch.has_value(): break; x, y = batch.get_value(); step(x, y); done += 1. Return done, "
+    "and return train_steps from make_multi_step. AutoGraph turns the break into the loop's "
+    "condition; Keras's fit() does the same with steps_per_execution.",
 )
 def _check_multi_step(make_multi_step):
     if not callable(make_multi_step):
         raise Incorrect("pass your function make_multi_step itself to check().")
-    steps = 3
+    steps, n_batches = 4, 10
     tf, np, dataset, new_pair = _tiny_setup(steps)
+    dataset = dataset.take(n_batches)
     batches = list(dataset)
 
     reference, reference_step = new_pair()
     compiled_reference = tf.function(reference_step)
-    for xb, yb in batches[:steps]:
-        reference_loss = compiled_reference(xb, yb)
+    for xb, yb in batches:
+        compiled_reference(xb, yb)
 
     model, step = new_pair()
     train_steps = make_multi_step(step, steps)
     iterator = iter(dataset)
-    got = train_steps(iterator)
-    if got is None:
-        raise Incorrect("return the last step's loss, not None.")
+    want = [steps, steps, n_batches - 2 * steps, 0]
+    counts = []
+    for call in range(len(want)):
+        try:
+            got = train_steps(iterator)
+        except (tf.errors.OutOfRangeError, StopIteration):
+            raise Incorrect(
+                f"call {call + 1} raised an error when the {n_batches} batches ran out: "
+                "next(iterator) fails at the end of the data; ask the iterator for an optional "
+                "batch (get_next_as_optional) and stop when it has no value.") from None
+        if got is None:
+            raise Incorrect("return the number of steps the call ran, not None.")
+        counts.append(int(got))
+        if counts[-1] > steps:
+            raise Incorrect(f"call {call + 1} ran {counts[-1]} steps: stop after "
+                            f"steps_per_call = {steps}, the rest is for the next call.")
+    if counts != want:
+        if sum(counts) < n_batches:
+            raise Incorrect(f"your calls ran {counts} steps, {sum(counts)} in all from "
+                            f"{n_batches} batches: a batch was drawn and not used; draw the "
+                            "next batch only when a step will use it.")
+        if counts[2] == steps:
+            raise Incorrect(f"with {n_batches} batches and {steps} steps per call the third call "
+                            f"has only {n_batches - 2 * steps} batches left, but you returned "
+                            f"{counts[2]}: count the steps that ran, not the loop's turns.")
+        raise Incorrect(f"with {n_batches} batches and {steps} steps per call the calls should "
+                        f"return {want}; yours returned {counts}.")
     same = all(np.allclose(a, b, rtol=1e-5, atol=1e-6)
                for a, b in zip(model.get_weights(), reference.get_weights(), strict=True))
     if not same:
-        one, one_step = new_pair()
-        tf.function(one_step)(*batches[0])
-        if all(np.allclose(a, b, rtol=1e-5, atol=1e-6)
-               for a, b in zip(model.get_weights(), one.get_weights(), strict=True)):
-            raise Incorrect(f"one call made one step; it should make steps_per_call = {steps} "
-                            "steps, one per batch drawn from the iterator.")
-        raise Incorrect(f"after one call with steps_per_call = {steps} the weights differ from "
-                        f"{steps} single steps on the first {steps} batches.")
-    if abs(float(got) - float(reference_loss)) > 1e-5 * max(1.0, abs(float(reference_loss))):
-        raise Incorrect(f"return the last step's loss ({float(reference_loss):.5f}); you "
-                        f"returned {float(got):.5f}.")
-    following = next(iterator)[0].numpy()
-    if not np.array_equal(following, batches[steps][0].numpy()):
-        raise Incorrect("draw the batches from the iterator you are given, with next(iterator), "
-                        "so the next call continues where this one stopped.")
+        raise Incorrect(f"the counts are right, but the weights differ from {n_batches} single "
+                        f"steps, one on each batch: run step(x, y) once on every batch you draw.")
     if not hasattr(train_steps, "get_concrete_function"):
         raise Incorrect("the steps are right, but make_multi_step should return a tf.function "
                         "(decorate the inner function with @tf.function).")
@@ -154,5 +167,6 @@ def _check_multi_step(make_multi_step):
         raise Incorrect(f"the graph has {sizes[0]} operations for 2 steps per call and "
                         f"{sizes[1]} for 6: the loop is unrolled. Loop over tf.range, not "
                         "range.")
-    return (f"{steps} steps in one call, the same weights as {steps} single steps, and a graph "
-            f"of {sizes[0]} operations whatever steps_per_call is.")
+    return (f"{counts[:3]} steps from {n_batches} batches, then {counts[3]}, with no error at the "
+            f"end; the same weights as {n_batches} single steps, and a graph of {sizes[0]} "
+            "operations whatever steps_per_call is.")
