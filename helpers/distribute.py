@@ -2,13 +2,15 @@
 
 ``MultiWorkerMirroredStrategy`` needs one Python process per worker, each told by the
 ``TF_CONFIG`` environment variable where every worker listens and which one it is. Notebook
-08 writes its worker script itself (so the learner reads it); this module does the rest:
+08 shows its worker script (``helpers/scripts/mwms_worker.py``, so the learner reads it); this
+module does the rest:
 
 * ``free_ports(n)`` finds ``n`` TCP ports free on 127.0.0.1 at run time (no fixed numbers
   that another program may hold);
 * ``tf_config(addresses, index)`` is the ``TF_CONFIG`` of worker ``index``;
 * ``local_cluster()`` is a context manager: a temporary directory for the script and its
-  files, ``run()`` to start the workers and wait for them, and, when the block ends for any
+  files, ``run()`` to start the workers and wait for them (printing their lines as they
+  come, if asked), and, when the block ends for any
   reason (a failed assert, an interrupted cell), every worker still running is killed and
   the directory removed.
 """
@@ -19,15 +21,18 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 HOST = "127.0.0.1"  # the loopback interface: the workers never use the network
+WORKER_SCRIPT = Path(__file__).resolve().parent / "scripts" / "mwms_worker.py"  # 08's worker
 
 # A C++ log record starts like "E0000 00:00:1795323471.487283   26859 file.cc:252] ...";
 # its message may continue on further lines.
@@ -125,17 +130,24 @@ class LocalCluster:
         self.addresses: list[str] = []
         self.processes: list[subprocess.Popen] = []
 
-    def run(self, script: str | Path, args: Sequence[str] = (), timeout: float = 300.0
-            ) -> list[WorkerResult]:
+    def run(self, script: str | Path, args: Sequence[str] = (), timeout: float = 300.0,
+            echo: bool = False) -> list[WorkerResult]:
         """Start one process per worker (``python script *args``, cwd the directory) and wait.
 
+        ``script`` is a file in the directory, or a path elsewhere, copied into it first.
         Each gets ``TF_CONFIG`` with fresh free ports and its index; stdout and stderr are
-        captured to files in the directory. Raises ``RuntimeError`` with the workers' output
-        if one fails or they do not finish within ``timeout`` seconds.
+        captured to files in the directory. ``echo=True`` prints the workers' stdout while
+        they run, ``worker i: line``, round by round: the k-th line of every worker, in worker
+        order, as soon as each has written it (so the order is the same on every run when
+        the workers print the same number of lines). Raises ``RuntimeError`` with the
+        workers' output if one fails or they do not finish within ``timeout`` seconds.
         """
         from .setup import is_startup_noise
 
         script = Path(script)
+        if script.is_absolute() and script.is_file() and script.parent != self.directory:
+            shutil.copy(script, self.directory / script.name)
+            script = Path(script.name)
         if not (self.directory / script).is_file():
             raise FileNotFoundError(
                 f"no script {script} in the cluster's directory; write it there first"
@@ -160,11 +172,7 @@ class LocalCluster:
                 )
             )
             self.processes.append(started[-1])  # stop() kills it whatever happens next
-        try:
-            for process in started:
-                process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.stop()
+        self._wait(started, [out for out, _ in logs], timeout, echo)
         results = []
         for index, (process, (out, err)) in enumerate(zip(started, logs, strict=True)):
             out.seek(0), err.seek(0)
@@ -185,6 +193,37 @@ class LocalCluster:
             )
             raise RuntimeError(f"{len(failed)} of {self.num_workers} workers failed:\n{report}")
         return results
+
+    def _wait(self, started: list[subprocess.Popen], outs: list, timeout: float,
+              echo: bool) -> None:
+        """Wait for every worker (killing all at ``timeout``), echoing stdout round by round."""
+        deadline = time.monotonic() + timeout
+        lines: list[list[str]] = [[] for _ in started]
+        shown = 0  # rounds printed
+
+        def echo_rounds(final: bool) -> None:
+            nonlocal shown
+            for index, out in enumerate(outs):
+                with open(out.name, "rb") as reader:
+                    text = reader.read().decode("utf-8", errors="replace")
+                complete = text if final else text[: text.rfind("\n") + 1]
+                lines[index] = complete.splitlines()
+            rounds = max(map(len, lines)) if final else min(map(len, lines))
+            for k in range(shown, rounds):
+                for index, worker_lines in enumerate(lines):
+                    if k < len(worker_lines):
+                        print(f"worker {index}: {worker_lines[k]}", flush=True)
+            shown = max(shown, rounds)
+
+        while any(p.poll() is None for p in started):
+            if time.monotonic() > deadline:
+                self.stop()
+                break
+            if echo:
+                echo_rounds(final=False)
+            time.sleep(0.1)
+        if echo:
+            echo_rounds(final=True)
 
     def stop(self) -> None:
         """Kill every worker process that is still running, and reap it."""

@@ -51,6 +51,9 @@ def test_replica_loss():
         (sum_without_dividing, "should add up to the batch's mean loss"),
         (per_example_vector, "a scalar"),
         (lambda labels, logits, n: None, "not None"),
+        (lambda labels, logits, n: replica_loss(labels, logits, n).numpy(), "float32, not a "
+         "tensor: a GradientTape cannot differentiate a NumPy or Python number"),
+        (lambda labels, logits, n: float(replica_loss(labels, logits, n)), "float, not a tensor"),
     ):
         result = evaluate("08.1", answer)
         assert result.status == "incorrect" and expected in result.message, result.message
@@ -63,25 +66,28 @@ def test_replica_loss_placeholder_is_not_done():
     assert evaluate("08.1", placeholder).status == "not done"
 
 
-# --- 08.2: a distributed train step -------------------------------------------------------
+# --- 08.2: a distributed step for batches of any size -----------------------------------
 STEPS = textwrap.dedent('''
     import keras
     import tensorflow as tf
 
 
-    def make(loss_kind, scale_regularization=True, reduce=True):
-        def make_distributed_step(strategy, model, optimizer, global_batch_size):
-            def replica_step(x, y):
+    def make(size="counted", loss_kind="global", scale_regularization=True, reduction="SUM"):
+        def make_distributed_step(strategy, model, optimizer):
+            def replica_step(x, y, global_batch_size):
                 with tf.GradientTape() as tape:
                     logits = model(x, training=True)
                     per_example = keras.losses.sparse_categorical_crossentropy(
                         y, logits, from_logits=True
                     )
+                    if size == "all_reduce":
+                        context = tf.distribute.get_replica_context()
+                        global_batch_size = context.all_reduce("SUM", tf.shape(y)[0])
                     if loss_kind == "global":
                         loss = tf.nn.compute_average_loss(
                             per_example, global_batch_size=global_batch_size
                         )
-                    elif loss_kind == "keras":  # a Keras 3 loss object scales itself
+                    elif loss_kind == "keras":  # a loss object: a mean of replica means
                         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(
                             y, logits
                         )
@@ -97,10 +103,15 @@ STEPS = textwrap.dedent('''
 
             @tf.function
             def step(x, y):
-                per_replica = strategy.run(replica_step, args=(x, y))
-                if reduce:
-                    return strategy.reduce("SUM", per_replica, axis=None)
-                return per_replica
+                if size == "counted":
+                    sizes = strategy.run(lambda y: tf.shape(y)[0], args=(y,))
+                    n = strategy.reduce("SUM", sizes, axis=None)
+                else:  # None (compute_average_loss assumes equal shares), 8, or all_reduce
+                    n = {"none": None, "eight": 8, "all_reduce": 0}[size]
+                per_replica = strategy.run(replica_step, args=(x, y, n))
+                if reduction is None:
+                    return per_replica
+                return strategy.reduce(reduction, per_replica, axis=None)
 
             return step
 
@@ -112,23 +123,27 @@ def test_distributed_step_on_the_devices_of_this_process():
     namespace = {}
     exec(STEPS, namespace)
     make = namespace["make"]
-    result = evaluate("08.2", make("global"))
+    result = evaluate("08.2", make())
     assert result.status == "passed", result.message
-    assert result.message.startswith("on 1 replica, two steps give the single-device weights")
-    assert evaluate("08.2", lambda strategy, model, optimizer, n: None).status == "incorrect"
+    assert result.message.startswith("on 1 replica, global batches of 8, 8 and 3 give")
+    assert evaluate("08.2", lambda strategy, model, optimizer: None).status == "incorrect"
 
 
-def test_distributed_step_with_two_replicas_catches_the_scaling_mistakes():
+def test_distributed_step_with_two_replicas_names_each_mistake():
     start = "import helpers\nhelpers.start(seed=0, show=False, cpu_devices=2)\n"  # TF first
     code = start + STEPS + textwrap.dedent('''
         from helpers.exercises import evaluate
 
         for name, answer in (
-            ("global", make("global")),
-            ("keras", make("keras")),
-            ("replica mean", make("replica mean")),
-            ("unscaled penalty", make("global", scale_regularization=False)),
-            ("not reduced", make("global", reduce=False)),
+            ("counted", make()),
+            ("all_reduce", make(size="all_reduce")),
+            ("no size", make(size="none")),
+            ("keras", make(size="none", loss_kind="keras")),
+            ("eight", make(size="eight")),
+            ("replica mean", make(loss_kind="replica mean")),
+            ("MEAN", make(reduction="MEAN")),
+            ("unscaled penalty", make(scale_regularization=False)),
+            ("not reduced", make(reduction=None)),
         ):
             result = evaluate("08.2", answer)
             print(f"{name}|{result.status}|{result.message}")
@@ -137,7 +152,7 @@ def test_distributed_step_with_two_replicas_catches_the_scaling_mistakes():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=600
     )
     assert run.returncode == 0, run.stderr
-    # Five checks build five steps from the same code: TensorFlow's retracing warning is
+    # Nine checks build nine steps from the same code: TensorFlow's retracing warning is
     # about this test's loop, not the check. Anything else on stderr fails.
     other = [
         line for line in run.stderr.splitlines() if "triggered tf.function retracing" not in line
@@ -147,11 +162,19 @@ def test_distributed_step_with_two_replicas_catches_the_scaling_mistakes():
         name: (status, message)
         for name, status, message in (line.split("|", 2) for line in run.stdout.splitlines())
     }
-    assert outcome["global"][0] == "passed", outcome["global"]
-    assert outcome["global"][1].startswith("on 2 replicas, two steps give")
-    assert outcome["keras"][0] == "passed", outcome["keras"]  # equal shares: Keras scales right
-    for mistake in ("replica mean", "unscaled penalty"):
+    for right in ("counted", "all_reduce"):
+        assert outcome[right][0] == "passed", outcome[right]
+        assert outcome[right][1].startswith("on 2 replicas, global batches of 8, 8 and 3 give")
+    expected = {
+        # equal shares on batches 1 and 2: only the last batch, split 2 + 1, shows these
+        "no size": ("global batch 3 (3 examples, split 2 + 1)", "the mean of the replicas' means"),
+        "keras": ("global batch 3 (3 examples, split 2 + 1)", "the mean of the replicas' means"),
+        "eight": ("global batch 3", "you divided by 8, the size of the full batches"),
+        "replica mean": ("global batch 1 (8 examples, split 4 + 4)", "a per-replica mean"),
+        "MEAN": ("global batch 1", "reduce them with SUM, not MEAN"),
+        "unscaled penalty": ("global batch 1", "tf.nn.scale_regularization_loss"),
+        "not reduced": ("", "combine them with strategy.reduce"),
+    }
+    for mistake, (batch, named) in expected.items():
         status, message = outcome[mistake]
-        assert status == "incorrect" and "On 2 replicas, your step returned" in message
-    assert outcome["not reduced"][0] == "incorrect"
-    assert "combine them with strategy.reduce" in outcome["not reduced"][1]
+        assert status == "incorrect" and batch in message and named in message, message

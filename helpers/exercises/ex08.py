@@ -2,8 +2,9 @@
 
 08.1 needs no strategy: it splits one batch into uneven replica shares itself. 08.2 runs the
 learner's step under a ``MirroredStrategy`` over the logical CPU devices this process has
-(two in notebook 08, whose setup cell asks for them; one elsewhere) and compares the weights
-with a single-device step on the same global batches.
+(two in notebook 08, whose setup cell asks for them; one elsewhere), on global batches of 8,
+8 and 3 (the last split unevenly on two replicas), and compares the losses and weights with
+a single-device step on the same global batches.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ def _check_replica_loss(replica_loss):
         )
         if share is None:
             raise Incorrect("return the replica's loss (a scalar tensor), not None.")
+        if not tf.is_tensor(share):
+            raise Incorrect(
+                f"you returned a {type(share).__name__}, not a tensor: a GradientTape cannot "
+                "differentiate a NumPy or Python number, and .numpy() fails inside tf.function; "
+                "keep to TensorFlow operations and return their tensor."
+            )
         share = np.asarray(share)
         if share.shape != ():
             raise Incorrect(
@@ -94,78 +101,110 @@ def _model(keras):
     )
 
 
+def _strategy(tf):
+    """A MirroredStrategy over this process's logical CPUs (two in notebook 08), whatever GPU."""
+    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+    # ReductionToOneDevice keeps no collective state: no clash with the notebook's strategy
+    return tf.distribute.MirroredStrategy(
+        devices=cpus, cross_device_ops=tf.distribute.ReductionToOneDevice()
+    )
+
+
 @exercise(
     "08.2",
-    title="A distributed train step",
-    hint="Inside the replica function: the loss averaged over the global batch plus the model's "
-    "own losses scaled for the replicas; outside it, strategy.run and then strategy.reduce.",
-    more="replica function: with a GradientTape, per-example losses -> "
-    "tf.nn.compute_average_loss(..., global_batch_size=global_batch_size) + "
-    "tf.nn.scale_regularization_loss(tf.add_n(model.losses)); apply the gradients; return the "
-    "loss. step(x, y): strategy.reduce('SUM', strategy.run(replica_fn, args=(x, y)), axis=None).",
+    title="A distributed step for batches of any size",
+    hint="The global batch size is not a constant any more: it is the sum of what the replicas "
+    "hold. Count it in the step, then divide by it.",
+    more="In step(x, y): sizes = strategy.run(lambda y: tf.shape(y)[0], args=(y,)); "
+    "n = strategy.reduce('SUM', sizes, axis=None); then strategy.run(replica_step, "
+    "args=(x, y, n)), where replica_step uses tf.nn.compute_average_loss(per_example, "
+    "global_batch_size=n) + tf.nn.scale_regularization_loss(tf.add_n(model.losses)); return "
+    "strategy.reduce('SUM', ..., axis=None). (tf.distribute.get_replica_context().all_reduce("
+    "'SUM', tf.shape(y)[0]) inside the replica works too.)",
 )
-def _check_distributed_step(make_distributed_step):
+def _check_any_batch_step(make_distributed_step):
     np, tf, keras = _modules()
     if not callable(make_distributed_step):
         raise Incorrect("pass your function make_distributed_step itself to check().")
-    # ReductionToOneDevice keeps no collective state: no clash with the notebook's strategy
-    strategy = tf.distribute.MirroredStrategy(cross_device_ops=tf.distribute.ReductionToOneDevice())
+    strategy = _strategy(tf)
     replicas = strategy.num_replicas_in_sync
+    where = f"on {replicas} replica{'s' if replicas > 1 else ''}"
     rng = np.random.default_rng(9)
-    global_batch_size = 8
-    x = rng.normal(size=(2 * global_batch_size, 6)).astype("float32")
-    y = rng.integers(0, 3, size=2 * global_batch_size).astype("int64")
-    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(global_batch_size)
+    x = rng.normal(size=(19, 6)).astype("float32")
+    y = rng.integers(0, 3, size=19).astype("int64")
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)  # 8, 8 and 3
 
     reference = _model(keras)
     reference_optimizer = keras.optimizers.SGD(0.5)
-    losses = []
-    for xb, yb in dataset:
-        with tf.GradientTape() as tape:
-            logits = reference(xb, training=True)
-            loss = keras.losses.sparse_categorical_crossentropy(
-                yb, logits, from_logits=True
-            )
-            loss = tf.reduce_mean(loss) + tf.add_n(reference.losses)
-        gradients = tape.gradient(loss, reference.trainable_variables)
-        reference_optimizer.apply_gradients(
-            zip(gradients, reference.trainable_variables, strict=True)
-        )
-        losses.append(float(loss))
-
     with strategy.scope():
         model = _model(keras)
         optimizer = keras.optimizers.SGD(0.5)
         optimizer.build(model.trainable_variables)
-    step = make_distributed_step(strategy, model, optimizer, global_batch_size)
+    step = make_distributed_step(strategy, model, optimizer)
     if not callable(step):
         raise Incorrect("make_distributed_step should return the step function it builds.")
-    returned = []
-    for xb, yb in strategy.experimental_distribute_dataset(dataset):
-        loss = step(xb, yb)
-        if loss is None:
+    for k, ((xb, yb), (xd, yd)) in enumerate(
+        zip(dataset, strategy.experimental_distribute_dataset(dataset), strict=True), start=1
+    ):
+        sizes = [len(v) for v in strategy.experimental_local_results(yd)]
+        with tf.GradientTape() as tape:
+            logits = reference(xb, training=True)
+            per_example = keras.losses.sparse_categorical_crossentropy(yb, logits, from_logits=True)
+            penalty = tf.add_n(reference.losses)
+            loss = tf.reduce_mean(per_example) + penalty
+        gradients = tape.gradient(loss, reference.trainable_variables)
+        reference_optimizer.apply_gradients(
+            zip(gradients, reference.trainable_variables, strict=True)
+        )
+        got = step(xd, yd)
+        if got is None:
             raise Incorrect("return the step's loss, reduced over the replicas, not None.")
-        if isinstance(loss, tf.distribute.DistributedValues):
+        if isinstance(got, tf.distribute.DistributedValues):
             raise Incorrect(
                 "your step returned one loss per replica; combine them with strategy.reduce."
             )
-        returned.append(float(loss))
-    difference = max(
-        float(np.max(np.abs(a - b)))
-        for a, b in zip(model.get_weights(), reference.get_weights(), strict=True)
-    )
-    where = f"on {replicas} replica{'s' if replicas > 1 else ''}"
-    if not np.allclose(returned, losses, rtol=1e-4):
-        raise Incorrect(
-            f"{where}, your step returned losses {returned[0]:.4f}, {returned[1]:.4f}; the "
-            f"global batches' losses (model.losses included) are {losses[0]:.4f}, {losses[1]:.4f}."
+        got, want = float(got), float(loss)
+        examples, pen = per_example.numpy(), float(penalty)
+        bounds = np.cumsum([0, *sizes])
+        means = [examples[a:b].mean() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        batch = f"{where}, on global batch {k} ({len(examples)} examples, split " + (
+            " + ".join(map(str, sizes)) + ")"
         )
-    if difference > 1e-5:
-        raise Incorrect(
-            f"{where}, after two steps your weights differ from single-device training by up to "
-            f"{difference:.2g}: check the scaling of the loss and of model.losses."
+        if not np.isclose(got, want, rtol=1e-4):
+            mistakes = (
+                (want / replicas, f"{batch} your step returned {got:.4f}, 1/{replicas} of the "
+                 f"batch's loss {want:.4f}: the replicas' losses are shares that add up, so "
+                 "reduce them with SUM, not MEAN."),
+                (sum(means) + pen, f"{batch} your step returned {got:.4f}, not the batch's loss "
+                 f"{want:.4f}: each replica divided by its own examples (a per-replica mean); "
+                 "divide by the global batch size."),
+                (sum(means) / replicas + pen, f"{batch} your step returned {got:.4f}, the mean "
+                 f"of the replicas' means, not the batch's loss {want:.4f}: with unequal shares "
+                 "divide by the real global batch size, the sum of the replicas' sizes."),
+                (examples.sum() / 8 + pen, f"{batch} your step returned {got:.4f}, not the "
+                 f"batch's loss {want:.4f}: you divided by 8, the size of the full batches; "
+                 f"this one holds {len(examples)}: count the examples of the batch you get."),
+                (examples.mean() + replicas * pen, f"{batch} your step returned {got:.4f}, not "
+                 f"{want:.4f}: every replica added model.losses whole; scale them with "
+                 "tf.nn.scale_regularization_loss."),
+            )
+            for value, message in mistakes:
+                if np.isclose(got, value, rtol=1e-4):
+                    raise Incorrect(message)
+            raise Incorrect(
+                f"{batch} your step returned {got:.4f}; the batch's loss (model.losses "
+                f"included) is {want:.4f}."
+            )
+        difference = max(
+            float(np.max(np.abs(a - b)))
+            for a, b in zip(model.get_weights(), reference.get_weights(), strict=True)
         )
+        if difference > 1e-5:
+            raise Incorrect(
+                f"{batch}, your weights after the step differ from single-device training by "
+                f"up to {difference:.2g}: check how the loss and model.losses are scaled."
+            )
     return (
-        f"{where}, two steps give the single-device weights (within 1e-5) and the global "
-        f"batches' losses."
+        f"{where}, global batches of 8, 8 and 3 give the single-device weights (within 1e-5) "
+        "and the batches' losses."
     )
