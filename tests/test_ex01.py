@@ -178,9 +178,59 @@ def safe_norm_with_where(x):  # no custom gradient: the double-where trick is ri
     return tf.where(positive, tf.sqrt(tf.where(positive, squared, 1.0)), 0.0)
 
 
+@tf.custom_gradient
+def norm_plus_epsilon_in_gradient(x):  # right for ordinary x, wrong for a tiny non-zero one
+    norm = tf.norm(x)
+
+    def grad(upstream):
+        return upstream * x / (norm + 1e-6)
+
+    return norm, grad
+
+
+@tf.custom_gradient
+def norm_with_a_coarse_floor(x):  # the hint's floor, but at 1e-6 instead of far below any norm
+    norm = tf.norm(x)
+
+    def grad(upstream):
+        return upstream * x / tf.maximum(norm, 1e-6)
+
+    return norm, grad
+
+
+def norm_with_epsilon_under_the_root(x):  # no nan at 0, but the value of a small x is wrong
+    return tf.sqrt(tf.reduce_sum(x * x) + 1e-16)
+
+
+@tf.custom_gradient
+def safe_norm_with_where_in_gradient(x):
+    norm = tf.norm(x)
+
+    def grad(upstream):
+        return upstream * tf.where(norm > 0, x / norm, tf.zeros_like(x))
+
+    return norm, grad
+
+
 def test_safe_norm_passes():
     assert evaluate("01.4", safe_norm).status == "passed"
     assert evaluate("01.4", safe_norm_with_where).status == "passed"
+    assert evaluate("01.4", safe_norm_with_where_in_gradient).status == "passed"
+
+
+@pytest.mark.parametrize("answer", [norm_plus_epsilon_in_gradient, norm_with_a_coarse_floor])
+def test_safe_norm_rejects_an_epsilon_or_a_floor_in_the_gradient(answer):
+    result = evaluate("01.4", answer)  # both are right at [3, 4] and at 0
+    assert result.status == "incorrect", result.message
+    assert "tiny but not 0" in result.message and "an epsilon added to the norm" in result.message
+    assert "[0.3333, -0.6667, 0.6667]" in result.message  # what x / ‖x‖ is there
+    assert not DOUBLE_STOP.search(result.message)
+
+
+def test_safe_norm_rejects_an_epsilon_in_the_value():
+    result = evaluate("01.4", norm_with_epsilon_under_the_root)
+    assert result.status == "incorrect", result.message
+    assert "should be 3e-12" in result.message and "under its square root" in result.message
 
 
 @pytest.mark.parametrize("answer, expected", [

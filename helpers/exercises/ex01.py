@@ -143,18 +143,29 @@ def _check_softplus_sum(softplus_sum) -> str:
     return "correct: every step is a TensorFlow op, and the gradient is the sigmoid."
 
 
+_TINY = [1e-12, -2e-12, 2e-12]  # norm 3e-12: far from float32's limits, far below any epsilon
+
+
+def _short(values) -> str:
+    """A gradient as a short list of 4-digit numbers, tiny ones included: [3e-06, 0.6667]."""
+    return "[" + ", ".join(f"{v:.4g}" for v in np.asarray(values, dtype=np.float64)) + "]"
+
+
 @exercise("01.4", title="A norm whose gradient is defined at zero",
           hint="with @tf.custom_gradient, safe_norm returns two things: the norm, and a function "
                "of the upstream gradient; think about what that function should give at x = 0.",
           more="norm = tf.norm(x); def grad(upstream): return upstream * x / tf.maximum(norm, "
-               "tiny), where tiny is a small positive number (x is 0 wherever the norm is, so "
-               "the quotient is 0 there, not 0 / 0); return norm, grad.")
+               "1e-30); return norm, grad. x is 0 wherever the norm is, so the quotient is 0 "
+               "there, not 0 / 0; and the floor 1e-30 lies far below the norm of any x you will "
+               "meet, whereas an epsilon such as 1e-6 (added, or as the floor) would change the "
+               "gradient of a small x.")
 def _check_safe_norm(safe_norm) -> str:
     tf = _tf()
     cases = [  # (x, upstream factor): the gradient of factor · safe_norm(x)
         ([3.0, 4.0], 1.0),
         ([3.0, 4.0], 2.0),
         ([1.0, -2.0, 2.0], 0.5),
+        (_TINY, 1.0),  # tiny but not 0: an epsilon or a floor on the norm shows here
         ([0.0, 0.0, 0.0], 1.0),
     ]
     for values, factor in cases:
@@ -168,7 +179,12 @@ def _check_safe_norm(safe_norm) -> str:
             target = factor * norm
         expected = float(np.linalg.norm(values))
         got = _as_number(norm, f"safe_norm({values})")
-        if not np.isclose(got, expected, rtol=1e-6, atol=1e-7):
+        if not np.isclose(got, expected, rtol=1e-6, atol=0.0 if expected else 1e-7):
+            if values is _TINY:
+                raise Incorrect(f"safe_norm({values}) should be {expected:g}, the Euclidean "
+                                f"norm; you returned {got:.6g}: an epsilon added to the norm, or "
+                                "under its square root, changes the norm of a small x; compute "
+                                "it exactly and deal with x = 0 in the gradient instead.")
             raise Incorrect(f"safe_norm({values}) should be {expected:g}, the Euclidean norm; "
                             f"you returned {got:.6g}.")
         grad = tape.gradient(target, x)
@@ -187,6 +203,11 @@ def _check_safe_norm(safe_norm) -> str:
             raise Incorrect(f"for {factor:g} · safe_norm(x) at x = {values} your gradient is "
                             "x / ‖x‖, the same as for safe_norm(x) alone: multiply by upstream, "
                             "the gradient that arrives from above.")
+        if values is _TINY and not np.allclose(grad, unit, rtol=1e-5, atol=0.0):
+            raise Incorrect(f"at x = {values}, tiny but not 0, your gradient is {_short(grad)} "
+                            f"where x / ‖x‖ is {_short(unit)}: an epsilon added to the norm, or "
+                            "a floor such as tf.maximum(norm, 1e-6), changes the gradient of "
+                            "every small x; only x = 0 itself needs the special case.")
         if not np.allclose(grad, factor * unit, rtol=1e-5, atol=1e-7):
             raise Incorrect(f"the gradient of {factor:g} · safe_norm(x) at x = {values} should be "
                             f"{np.round(factor * unit, 4).tolist()}, yours is "
