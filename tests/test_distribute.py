@@ -109,3 +109,34 @@ def test_shutdown_notices_are_dropped_only_when_every_worker_succeeded():
         assert cluster.run("notice.py", args=["0"])[0].stderr == ""
         with pytest.raises(RuntimeError, match="stopped sending heartbeats"):
             cluster.run("notice.py", args=["1"])
+
+
+STEPPER = """
+import json, os, sys, time
+index = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
+for step in range(3):
+    time.sleep(0.3 if index == 0 else 0.05)  # worker 1 is always ahead
+    print(f"step {step}", flush=True)
+"""
+
+
+def test_echo_prints_the_workers_lines_round_by_round(tmp_path, capsys):
+    script = tmp_path / "stepper.py"  # a script outside the directory is copied in
+    script.write_text(STEPPER)
+    with local_cluster(num_workers=2) as cluster:
+        results = cluster.run(script, timeout=60, echo=True)
+        assert (cluster.directory / "stepper.py").read_text() == STEPPER
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"worker {i}: step {k}" for k in range(3) for i in range(2)]
+    assert [r.stdout for r in results] == ["step 0\nstep 1\nstep 2\n"] * 2
+
+
+def test_the_course_worker_script_starts_tensorflow_through_the_course():
+    from helpers.distribute import WORKER_SCRIPT
+
+    source = WORKER_SCRIPT.read_text()
+    # the course's device rule, the CPU only, and no operation before the strategy
+    start = "tf = helpers.import_tensorflow_quietly(gpu=False, initialise_devices=False)"
+    strategy = "strategy = tf.distribute.MultiWorkerMirroredStrategy()"
+    assert start in source and source.index(start) < source.index(strategy)
+    assert "import tensorflow" not in source

@@ -410,3 +410,14 @@ def test_a_machine_without_gpu_prints_what_it_always_printed():
         helpers.start(seed=42)
     """)
     assert result.stdout.splitlines()[1] == "Devices: CPU | seed 42 | op determinism on"
+
+
+def test_initialise_devices_false_leaves_tensorflow_uninitialised():
+    code = """
+        import helpers
+        tf = helpers.import_tensorflow_quietly(initialise_devices={flag})
+        from tensorflow.python.eager import context
+        print(context.context()._context_handle is None)
+    """
+    assert run_python(code.format(flag=False)).stdout.split() == ["True"]  # e.g. for 08's worker
+    assert run_python(code.format(flag=True)).stdout.split() == ["False"]  # the control
