@@ -352,8 +352,10 @@ FAKE_GPU = """
 """
 
 
-def with_fake_gpu(code: str) -> str:
-    return textwrap.dedent(FAKE_GPU) + textwrap.dedent(code)
+def with_fake_gpu(code: str, inherit: bool = False) -> str:
+    # inherit=False: forget the COURSE_GPU that the pytest process's own helpers.start set
+    forget = "" if inherit else "import os; os.environ.pop('COURSE_GPU', None)\n"
+    return forget + textwrap.dedent(FAKE_GPU) + textwrap.dedent(code)
 
 
 def other_stderr(result) -> list[str]:
@@ -387,7 +389,7 @@ def test_an_asked_for_gpu_is_used_with_tf32_off_and_child_processes_follow():
         tf = helpers.import_tensorflow_quietly()  # as 06's script does: no argument
         plan = helpers.setup._device_plan
         print(plan.use_gpu, grown, tf.config.experimental.tensor_float_32_execution_enabled())
-    """)
+    """, inherit=True)
     result = run_python(with_fake_gpu(f"""
         import subprocess, sys
         helpers.start(seed=1, gpu=True)
