@@ -122,7 +122,8 @@ def _balanced_accuracy(labels, predicted, num_classes):
     more="In __init__ make two per-class counters with self.add_variable(shape=(num_classes,), "
     "initializer='zeros', name=...): examples seen and examples predicted right; update_state "
     "adds a batch's counts (tf.one_hot of the labels helps), result() is the mean of correct / "
-    "total (tf.math.divide_no_nan), reset_state assigns zeros.",
+    "total (tf.math.divide_no_nan). reset_state need not be written: the one keras.metrics.Metric "
+    "gives you assigns zeros to every variable.",
 )
 def _check_metric(BalancedAccuracy):
     np, tf, keras = _keras()
