@@ -109,7 +109,9 @@ def _check_mse_gradients(mse_gradients) -> str:
           hint="find every step that leaves TensorFlow (a NumPy function, a NumPy method, "
                ".numpy()) and use TensorFlow's own version of it.",
           more="tf.exp, tf.math.log1p and tf.reduce_sum replace np.exp, np.log1p and .sum(); "
-               "return tf.reduce_sum(tf.math.log1p(tf.exp(x))), and never call .numpy() inside.")
+               "return tf.reduce_sum(tf.math.log1p(tf.exp(x))), and never call .numpy() inside. "
+               "That overflows for large x (section 12); tf.reduce_sum(tf.nn.softplus(x)) does "
+               "not.")
 def _check_softplus_sum(softplus_sum) -> str:
     tf = _tf()
     values = np.array([-2.0, -0.5, 0.0, 1.0, 3.0], dtype=np.float32)
@@ -155,10 +157,11 @@ def _short(values) -> str:
           hint="with @tf.custom_gradient, safe_norm returns two things: the norm, and a function "
                "of the upstream gradient; think about what that function should give at x = 0.",
           more="norm = tf.norm(x); def grad(upstream): return upstream * x / tf.maximum(norm, "
-               "1e-30); return norm, grad. x is 0 wherever the norm is, so the quotient is 0 "
-               "there, not 0 / 0; and the floor 1e-30 lies far below the norm of any x you will "
-               "meet, whereas an epsilon such as 1e-6 (added, or as the floor) would change the "
-               "gradient of a small x.")
+               "1e-30); return norm, grad. The norm is 0 only where x is 0 (or so small, below "
+               "about 1e-18, that its squares underflow), so the quotient is 0 there, not 0 / 0; "
+               "and the floor 1e-30 lies far below the norm of any x you will meet, whereas an "
+               "epsilon such as 1e-6 (added, or as the floor) would change the gradient of a "
+               "small x.")
 def _check_safe_norm(safe_norm) -> str:
     tf = _tf()
     cases = [  # (x, upstream factor): the gradient of factor · safe_norm(x)
