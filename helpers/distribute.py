@@ -31,7 +31,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-HOST = "127.0.0.1"  # the loopback interface: the workers never use the network
+# The workers reach each other over the loopback interface (TensorFlow's gRPC server still
+# listens on every interface, at the port TF_CONFIG gives it).
+HOST = "127.0.0.1"
 WORKER_SCRIPT = Path(__file__).resolve().parent / "scripts" / "mwms_worker.py"  # 08's worker
 
 # A C++ log record starts like "E0000 00:00:1795323471.487283   26859 file.cc:252] ...";

@@ -104,7 +104,7 @@ def _model(keras):
 def _strategy(tf):
     """A MirroredStrategy over this process's logical CPUs (two in notebook 08), whatever GPU."""
     cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
-    # ReductionToOneDevice keeps no collective state: no clash with the notebook's strategy
+    # the same cross-device ops as the notebook's strategy (section 1)
     return tf.distribute.MirroredStrategy(
         devices=cpus, cross_device_ops=tf.distribute.ReductionToOneDevice()
     )
