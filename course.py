@@ -152,12 +152,13 @@ def ensure_environment() -> Path:
     stamp = VENV / ".course-setup"
     python = venv_python()
     if python.exists() and stamp.exists() and stamp.read_text().strip() == setup_digest():
-        here = str(ROOT / "helpers")
-        if helpers_folder(python) != here:
-            # a .venv copied or linked from another clone: its editable install points there
-            say(f"pointing {VENV.name}/'s helpers package at this folder ({ROOT.name})")
-            run([python, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps",
-                 "--no-build-isolation", "-e", ROOT], quiet=True)
+        found = helpers_folder(python)
+        if found is not None and Path(found) != ROOT / "helpers":
+            # a .venv shared with another copy of the course (COURSE_VENV, a link, a copy):
+            # its editable install serves that copy's helpers; say so rather than re-point it
+            # (the other copy would then import these)
+            say(f"note: {VENV} imports the helpers package from {found}, not from this "
+                "folder (an environment shared with another copy of the course)")
         write_jupyter_settings(VENV)
         return python
     if not python.exists():
