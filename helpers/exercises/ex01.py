@@ -158,7 +158,7 @@ def _short(values) -> str:
                "of the upstream gradient; think about what that function should give at x = 0.",
           more="norm = tf.norm(x); def grad(upstream): return upstream * x / tf.maximum(norm, "
                "1e-30); return norm, grad. The norm is 0 only where x is 0 (or so small, below "
-               "about 1e-18, that its squares underflow), so the quotient is 0 there, not 0 / 0; "
+               "about 1e-19, that its squares underflow), so the quotient is 0 there, not 0 / 0; "
                "and the floor 1e-30 lies far below the norm of any x you will meet, whereas an "
                "epsilon such as 1e-6 (added, or as the floor) would change the gradient of a "
                "small x.")
