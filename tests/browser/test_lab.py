@@ -1,7 +1,10 @@
 """What a learner and an instructor see in JupyterLab, checked in Chromium (see conftest.py)."""
 from __future__ import annotations
 
+import json
+
 import pytest
+from labserver import ROOT
 from learner import (
     COURSE_KERNEL,
     STDERR,
@@ -13,6 +16,14 @@ from learner import (
     stop_deck,
     wait_until_run_ends,
 )
+
+
+def collapsed_code_cells(name: str) -> list[bool]:
+    """For each code cell of the course's notebook, whether its source is collapsed."""
+    book = json.loads((ROOT / "notebooks" / name).read_text())
+    return [c["metadata"].get("jupyter", {}).get("source_hidden", False)
+            for c in book["cells"] if c["cell_type"] == "code"]
+
 
 ONSCREEN = ("() => [...document.querySelectorAll('.jp-Deck .jp-Cell.jp-deck-mod-onscreen')]"
             ".map(e => Number(e.dataset.windowedListIndex))")
@@ -38,8 +49,13 @@ def test_restart_and_run_all_leaves_no_stderr_and_no_error(page, lab, name):
     restart_and_run_all(page)
     prompts = page.locator(".jp-CodeCell .jp-InputPrompt").evaluate_all(
         "els => els.map(e => e.textContent.trim())")
-    not_run = [k for k, p in enumerate(prompts) if not p.strip("[]: ").isdigit()]
+    # a collapsed cell (a check that only proves the prose) shows no prompt; an error there
+    # would show as an error output and stop Run All before the visible cells after it
+    hidden = collapsed_code_cells(name)
+    assert len(prompts) == len(hidden)
+    not_run = [k for k, p in enumerate(prompts) if not hidden[k] and not p.strip("[]: ").isdigit()]
     assert not_run == [], f"code cells {not_run} did not run (an error stops Run All)"
+    assert not hidden[-1], "the last code cell must be visible, so Run All is seen to reach it"
     stderr = page.locator(STDERR).evaluate_all("els => els.map(e => e.textContent)")
     assert stderr == [], f"stderr output: {stderr}"
     assert page.locator(".jp-OutputArea-output[data-mime-type*='error']").count() == 0
