@@ -61,7 +61,8 @@ def test_solution_passes_its_check(ex_id, source):
     result = exercises.RESULTS.get(ex_id)
     assert result is not None, f"the cell did not call check({ex_id!r}, ...)"
     assert result.passed, result.message
-    assert printed.strip() == str(result)  # one friendly line, nothing else
+    # one friendly sentence, wrapped at word boundaries, nothing else
+    assert printed.strip() == exercises.wrap(str(result))
 
 
 @pytest.mark.parametrize("ex_id, source", SOLUTIONS)
@@ -73,6 +74,7 @@ def test_learner_placeholder_fails_with_the_hint(ex_id, source):
     printed = run_cell(learner_source)
     result = exercises.RESULTS[ex_id]
     assert result.status == "not done", result.message
+    printed = " ".join(printed.split())  # the message is wrapped at spaces
     assert hint in printed and "not done yet" in printed
 
 
@@ -179,7 +181,7 @@ def test_every_exercise_has_a_nudge_and_a_fuller_second_hint(ex_id):
     assert ex.more != ex.hint and len(ex.more) > len(ex.hint), (
         f"{ex_id}: the second hint (more=) should be fuller than the first")
     assert exercises.hint(ex_id) == ex.hint
-    assert exercises.hint(ex_id, more=True) == ex.more
+    assert exercises.hint(ex_id, more=True) == exercises.wrap(ex.more)
 
 
 def test_unfinished_wrong_and_failing_answers_say_how_to_get_the_fuller_hint():
@@ -227,3 +229,22 @@ def test_hint_without_a_fuller_one_says_so():
         assert exercises.evaluate("99.7", 1).message == "not quite. That is not it."
     finally:
         del _REGISTRY["99.7"]
+
+
+def test_wrap_breaks_at_spaces_and_keeps_numbers_with_their_operator():
+    text = ("❌ Exercise 06.2: not quite. Your metric gave 0.28 / 989 where the balanced "
+            "accuracy is 0.31 for the batch; print(helpers.exercises.hint(\"06.2\", more=True)) "
+            "shows a fuller hint.")
+    for width in range(20, 100):
+        lines = exercises.wrap(text, width).splitlines()
+        assert " ".join(" ".join(lines).split()) == text
+        assert all(len(line) <= width or " " not in line.strip() for line in lines), lines
+        assert all(line.startswith("   ") for line in lines[1:])
+        assert not any(line.rstrip().endswith((" /", "0.28")) for line in lines), lines
+    assert exercises.wrap("short") == "short"
+
+
+@pytest.mark.parametrize("width", [0, 19, 50.0, "88"])
+def test_wrap_rejects_a_width_that_is_not_a_whole_number_of_at_least_20(width):
+    with pytest.raises(ValueError, match="whole number of characters, at least 20"):
+        exercises.wrap("text", width)

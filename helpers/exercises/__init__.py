@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CheckResult", "Incorrect", "check", "evaluate", "exercise", "hint", "registry"]
+__all__ = ["CheckResult", "Incorrect", "check", "evaluate", "exercise", "hint", "registry",
+           "wrap"]
 
 
 def tensorflow():
@@ -149,7 +152,8 @@ def registry() -> dict[str, Exercise]:
 
 def hint(exercise_id: str, more: bool = False) -> str:
     """The hint for an exercise, as the learner edition's placeholder shows it; with
-    ``more=True`` the second, fuller hint (``print(helpers.exercises.hint("01.2", more=True))``).
+    ``more=True`` the second, fuller hint, wrapped for printing
+    (``print(helpers.exercises.hint("01.2", more=True))``).
 
     Introduced in 00_index.
     """
@@ -162,7 +166,7 @@ def hint(exercise_id: str, more: bool = False) -> str:
     if not ex.more:
         raise ValueError(f"exercise {exercise_id} has no fuller hint yet; "
                          f"hint({exercise_id!r}) gives its first hint.")
-    return ex.more
+    return wrap(ex.more)
 
 
 def _ask_for_more(exercise_id: str) -> str:
@@ -249,4 +253,26 @@ def check(exercise_id: str, *args, **kwargs) -> None:
 
     Introduced in 00_index.
     """
-    print(evaluate(exercise_id, *args, **kwargs))
+    print(wrap(str(evaluate(exercise_id, *args, **kwargs))))
+
+
+WIDTH = 88  # characters: a notebook's output area at its usual width, and a projected slide
+
+# a space inside "0.28 / 989", "x = 2", "loss <= 0.5": kept, so a number never leaves its
+# operator behind at the end of a line
+_TIED = re.compile(r"(?<=\S) ([/=×<>≤≥≈+−*]|<=|>=|==|!=) (?=\S)")
+
+
+def wrap(text: str, width: int = WIDTH) -> str:
+    """``text`` broken into lines of at most ``width`` characters at spaces, never inside a
+    word, a number or a short formula such as ``0.28 / 989``; continuation lines are indented.
+
+    Introduced in 00_index.
+    """
+    if not isinstance(width, int) or width < 20:
+        raise ValueError(f"width should be a whole number of characters, at least 20, "
+                         f"not {width!r}.")
+    tied = _TIED.sub(lambda m: "\u00a0" + m.group(1) + "\u00a0", str(text))
+    lines = textwrap.wrap(tied, width=width, subsequent_indent="   ", break_long_words=False,
+                          break_on_hyphens=False)
+    return "\n".join(line.replace("\u00a0", " ") for line in lines)
