@@ -21,7 +21,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .plots import COLORS, CYCLE
+from .plots import COLORS, CYCLE, place_legend
 
 DEFAULT_PANELS: dict[str, tuple[str, ...]] = {
     "loss": ("train_loss", "val_loss"),
@@ -185,6 +185,7 @@ class LivePlot:
         for ax in {id(self._axes_of[name]): self._axes_of[name] for name in numbers}.values():
             ax.relim()
             ax.autoscale_view(scalex=False)
+            place_legend(ax)  # the curves moved: keep the legend off them
         if self._handle is not None:
             self._handle.update(self.fig)
 

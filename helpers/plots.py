@@ -69,6 +69,62 @@ def _axes(ax):
     return ax
 
 
+_LEGEND_PLACES = ("upper right", "upper left", "lower left", "lower right", "center right",
+                  "center left", "upper center", "lower center", "center")
+
+
+def _data_points(ax) -> np.ndarray:
+    """Every plotted point of ``ax`` in display (pixel) coordinates, with each line's segments
+    sampled densely, so a legend that hides a stretch of a line between markers counts too."""
+    chunks = []
+    for line in ax.get_lines():
+        xy = np.asarray(line.get_xydata(), dtype=float)
+        if len(xy) == 0 or not line.get_visible() or str(line.get_label()).startswith("_"):
+            continue
+        xy = line.get_transform().transform(xy[np.isfinite(xy).all(axis=1)])
+        if len(xy) > 1:
+            t = np.linspace(0.0, 1.0, 25)[:, None]
+            xy = np.concatenate([a + t * (b - a) for a, b in zip(xy[:-1], xy[1:], strict=True)])
+        chunks.append(xy)
+    for collection in ax.collections:
+        offsets = np.asarray(collection.get_offsets(), dtype=float)
+        if len(offsets):
+            chunks.append(collection.get_offset_transform().transform(offsets))
+    return np.concatenate(chunks) if chunks else np.zeros((0, 2))
+
+
+def legend_overlap(ax) -> int:
+    """How many plotted points (and samples along lines) the legend of ``ax`` covers; 0 when it
+    hides no data, or when ``ax`` has no legend.
+
+    Introduced in 02_linear_regression.
+    """
+    legend = ax.get_legend()
+    if legend is None:
+        return 0
+    ax.figure.draw_without_rendering()  # settle limits and layout first
+    box = legend.get_window_extent()
+    points = _data_points(ax)
+    inside = ((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+              & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1))
+    return int(inside.sum())
+
+
+def place_legend(ax, **kwargs):
+    """Draw the legend of ``ax`` where it hides no data: the first corner or edge that covers no
+    point or line, else outside the axes on the right. Returns the legend.
+
+    Introduced in 02_linear_regression.
+    """
+    if "loc" in kwargs or "bbox_to_anchor" in kwargs:
+        raise ValueError("place_legend chooses the place itself; call ax.legend(loc=...) to fix it")
+    for loc in _LEGEND_PLACES:
+        legend = ax.legend(loc=loc, **kwargs)
+        if legend_overlap(ax) == 0:
+            return legend
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+
+
 def _as_1d(name: str, values) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if array.ndim > 1 and sum(d > 1 for d in array.shape) <= 1:
@@ -100,7 +156,7 @@ def plot_data_and_predictions(x, y, predictions=None, ax=None, title: str = "Dat
         ax.scatter(x, predictions, s=18, marker="x", color=COLORS["prediction"],
                    label="predictions")
     ax.set(xlabel="x", ylabel="y", title=title)
-    ax.legend()
+    place_legend(ax)
     return ax
 
 
@@ -124,7 +180,7 @@ def plot_params_over_epochs(ws, bs, true_w: float, true_b: float, ax=None,
     ax.axhline(true_w, color=COLORS["w"], linestyle="--", linewidth=1.5, label="true w")
     ax.axhline(true_b, color=COLORS["b"], linestyle="--", linewidth=1.5, label="true b")
     ax.set(xlabel="epoch", ylabel="value", title=title)
-    ax.legend(ncols=2)
+    place_legend(ax, ncols=2)
     return ax
 
 
@@ -146,7 +202,7 @@ def plot_loss_vs_weight(values, losses, name: str, true_value: float | None = No
         ax.axvline(true_value, color=COLORS["true"], linestyle="--", linewidth=1.5,
                    label=f"true {name}")
     ax.set(xlabel=name, ylabel="loss (mean squared error)", title=f"Loss against {name}")
-    ax.legend()
+    place_legend(ax)
     return ax
 
 
@@ -259,7 +315,7 @@ def plot_history(history, axes=None, title: str = "Training history"):
         ax.set_ylabel(quantity)
         ax.set_title(quantity.capitalize())
         if ax.lines:
-            ax.legend()
+            place_legend(ax)
     if not drew_any:
         raise ValueError(
             "history has none of the expected keys (train_/val_ accuracy and loss); "

@@ -131,3 +131,47 @@ def test_digits_gallery_marks_wrong_predictions():
     assert same_colour(fig.axes[0].title.get_color(), plots.COLORS["true"])
     with pytest.raises(ValueError, match="one entry per image"):
         plots.plot_digits(images, labels=[1, 2])
+
+
+def test_legend_overlap_counts_points_and_stretches_of_line_under_the_legend():
+    fig, ax = plt.subplots()
+    # a falling curve whose first segment runs through the upper-left corner, between markers
+    ax.plot([1, 2, 3, 4], [1.0, 0.2, 0.15, 0.1], marker="o", label="loss")
+    ax.legend(loc="upper left")
+    assert plots.legend_overlap(ax) > 0
+    ax.legend(loc="upper right")
+    assert plots.legend_overlap(ax) == 0
+    plt.close(fig)
+
+
+def test_place_legend_finds_a_free_corner_or_goes_outside():
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3, 4], [1.0, 0.2, 0.15, 0.1], marker="o", label="training")
+    ax.plot([1, 2, 3, 4], [0.9, 0.3, 0.25, 0.2], marker="o", label="validation")
+    plots.place_legend(ax)
+    assert plots.legend_overlap(ax) == 0
+    ax.scatter(*np.meshgrid(np.linspace(1, 4, 30), np.linspace(0.1, 1.0, 30)), s=2, label="grid")
+    legend = plots.place_legend(ax)  # every corner covers data now: outside, on the right
+    assert plots.legend_overlap(ax) == 0
+    assert legend.get_window_extent().x0 > ax.get_window_extent().x1
+    with pytest.raises(ValueError, match="chooses the place itself"):
+        plots.place_legend(ax, loc="best")
+    plt.close(fig)
+
+
+def test_helpers_legends_hide_no_data():
+    x, y = data.make_linear_data(n=200, seed=0)
+    ax = plots.plot_data_and_predictions(x, y, predictions=2.0 * x + 1.0)
+    assert plots.legend_overlap(ax) == 0
+    ax = plots.plot_params_over_epochs(np.linspace(0, 3, 11), np.linspace(0, 2, 11), 3.0, 2.0)
+    assert plots.legend_overlap(ax) == 0
+    ax = plots.plot_loss_vs_weight(np.linspace(-1, 5, 50), (np.linspace(-1, 5, 50) - 3) ** 2,
+                                   "w", true_value=3.0)
+    assert plots.legend_overlap(ax) == 0
+    # early stopping's shape: validation loss falls, then rises; training keeps falling
+    history = {"train_loss": [0.9, 0.4, 0.3, 0.25, 0.2], "val_loss": [0.5, 0.35, 0.33, 0.36, 0.4],
+               "train_accuracy": [0.7, 0.88, 0.91, 0.93, 0.95],
+               "val_accuracy": [0.85, 0.9, 0.91, 0.9, 0.89]}
+    for ax in plots.plot_history(history):
+        assert plots.legend_overlap(ax) == 0
+    plt.close("all")
