@@ -78,15 +78,15 @@ def _check_mse_gradients(mse_gradients) -> str:
     x = rng.normal(size=8).astype(np.float32)
     y = (2.0 * x - 1.0 + rng.normal(scale=0.1, size=8)).astype(np.float32)
     w, b = tf.Variable(0.5), tf.Variable(0.25)
-    grads = mse_gradients(w, b, tf.constant(x), tf.constant(y))
-    if not isinstance(grads, (list, tuple)) or len(grads) != 2:
+    gradients = mse_gradients(w, b, tf.constant(x), tf.constant(y))
+    if not isinstance(gradients, (list, tuple)) or len(gradients) != 2:
         raise Incorrect("return a list of two gradients, [dL/dw, dL/db]; you returned "
-                        f"{_describe(grads)}.")
-    if any(g is None for g in grads):
+                        f"{_describe(gradients)}.")
+    if any(g is None for g in gradients):
         raise Incorrect("one of your gradients is None: compute the loss inside the tape, from w "
                         "and b.")
     got = [_as_number(g, f"dL/d{name}, the gradient for the scalar {name},")
-           for g, name in zip(grads, "wb", strict=True)]
+           for g, name in zip(gradients, "wb", strict=True)]
     residual = 0.5 * x + 0.25 - y
     expected = [np.mean(2 * residual * x), np.mean(2 * residual)]
     if np.allclose(got, [np.sum(2 * residual * x), np.sum(2 * residual)], rtol=1e-4):
