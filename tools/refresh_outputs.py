@@ -6,13 +6,21 @@
 
 Stored outputs are part of the course and nbval compares them with a fresh run, so refresh
 a notebook after every change to it and commit the result. Each notebook runs in the
-course's kernel with notebooks/ as working directory; the time each took is printed.
+course's kernel with notebooks/ as working directory. The time each took is printed and
+recorded in notebooks/run_times.json with the date, the CPU and how busy the machine was:
+the one place run times are kept (the README's table shows them rounded, and
+tests/test_conventions.py checks it agrees with this file within the rounding).
 Per-cell timing metadata and widget state are not stored (they change every run); RISE
 slide metadata is set from the notebook's structure (tools/slides.py).
 """
 from __future__ import annotations
 
+import datetime
+import json
+import os
+import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +32,66 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import slides  # noqa: E402
 
 KERNEL = "training-loop"
+RUN_TIMES = ROOT / "notebooks" / "run_times.json"
+ABOUT = ("Written by `python3 course.py refresh` (tools/refresh_outputs.py), never by hand: each "
+         "notebook's last top-to-bottom run in a fresh kernel. `load_before` is the machine's "
+         "1-minute load average just before the run; `quiet` means below 0.5, i.e. nothing else "
+         "was running. The README's table shows these figures rounded (run_time_label).")
+
+# The README's rounding: coarse bands, so that a re-run rarely moves a notebook to another one.
+BANDS = [(15, "under 15 s"), (45, "15-45 s"), (90, "45-90 s"), (180, "1.5-3 min"),
+         (360, "3-6 min"), (720, "6-12 min"), (float("inf"), "over 12 min")]
+SLACK = 0.2  # a figure within 20 % of a band's edge may show either neighbouring band
+
+
+def run_time_label(seconds: float) -> str:
+    """The README's rounded run time for a measured one, e.g. 52.3 -> "45-90 s"."""
+    return next(label for upper, label in BANDS if seconds < upper)
+
+
+def accepted_labels(seconds: float) -> set[str]:
+    """The labels that agree with a measured time within the rounding."""
+    return {run_time_label(seconds * f) for f in (1 - SLACK, 1, 1 + SLACK)}
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):  # Windows has no load average
+        return None
+
+
+def read_run_times(path: Path = RUN_TIMES) -> dict:
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return {"about": ABOUT, "notebooks": {}}
+
+
+def record(stem: str, seconds: float, load_before: float | None, path: Path = RUN_TIMES) -> None:
+    """Store one notebook's run in the run-times file (re-read first: refreshes of other
+    notebooks may have written it meanwhile; replaced atomically)."""
+    data = read_run_times(path)
+    data["about"] = ABOUT
+    entry = {"seconds": round(seconds, 1), "date": datetime.date.today().isoformat(),
+             "cpu": cpu_model(), "cores": os.cpu_count(), "load_before": load_before}
+    if load_before is not None:
+        entry["machine"] = "quiet" if load_before < 0.5 else "busy"
+    data["notebooks"][stem] = entry
+    data["notebooks"] = dict(sorted(data["notebooks"].items()))
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    os.replace(temporary, path)
 
 
 def refresh(path: Path) -> float:
@@ -54,9 +122,12 @@ def main(argv: list[str]) -> int:
         if not book.is_file():
             print(f"refresh: no notebook at {book}", file=sys.stderr)
             return 1
+        load_before = load_average()
         seconds = refresh(book.resolve())
         total += seconds
-        print(f"{book.name}: {seconds:.1f} s", flush=True)
+        record(book.stem, seconds, load_before)
+        busy = "" if load_before is None else f", load average before {load_before}"
+        print(f"{book.name}: {seconds:.1f} s (README: {run_time_label(seconds)}{busy})", flush=True)
     print(f"total: {total:.1f} s")
     return 0
 
