@@ -11,8 +11,8 @@ from . import tensorflow as _tf
           hint="get both gradients from one tape, then update each weight's velocity before the "
                "weight itself, both in place.",
           more="inside a tape compute the loss, tf.reduce_mean(tf.square(y - model(x))); take "
-               "grads = tape.gradient(loss, [model.w, model.b]); for each weight, its velocity "
-               "and its gradient do velocity.assign(beta * velocity + grad), then "
+               "gradients = tape.gradient(loss, [model.w, model.b]); for each weight, its "
+               "velocity and its gradient do velocity.assign(beta * velocity + gradient), then "
                "weight.assign_sub(learning_rate * velocity); return the loss.")
 def _check_momentum(momentum_step) -> str:
     tf = _tf()
