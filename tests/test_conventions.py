@@ -6,6 +6,7 @@ import inspect
 import json
 import pkgutil
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -224,25 +225,184 @@ def test_the_readme_table_lists_every_notebook():
     assert sorted(readme_study_times()) == sorted(nb.name[:2] for nb in NOTEBOOKS)
 
 
+# --- Study times come from tools/study_time.py; run times from notebooks/run_times.json ---
+
+sys.path.insert(0, str(ROOT / "tools"))
+import refresh_outputs  # noqa: E402
+import study_time  # noqa: E402
+
+ESTIMATES = study_time.estimates()
+WRITE = "run `python3 tools/study_time.py --write`"
+
+
+def test_the_study_time_estimate_follows_its_basis():
+    """The basis stated in CONTRIBUTING: 120 words, 12 code lines a minute, 10 per exercise."""
+    load = study_time.Load(words=1200, code_lines=120, exercises=3)
+    assert load.exact_minutes == 10 + 10 + 30 and load.minutes == 50
+    assert study_time.Load(words=0, code_lines=0, exercises=0).minutes == 5  # never 0
+    assert study_time.Load(words=1260, code_lines=0, exercises=0).minutes == 10  # 10.5 -> 10
+    contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    for stated in (f"prose at {study_time.WORDS_PER_MINUTE} words a minute",
+                   f"code at {study_time.LINES_PER_MINUTE} lines a minute",
+                   f"{study_time.MINUTES_PER_EXERCISE} minutes per exercise"):
+        assert stated in contributing, f"CONTRIBUTING.md must state the basis: {stated!r}"
+
+
+def test_the_study_time_counts_what_a_learner_reads(tmp_path):
+    cells = [
+        {"cell_type": "markdown", "metadata": {},
+         "source": "one two [three](http://x.org/a b) | --- |\n```\ncode line\n```"},
+        {"cell_type": "markdown", "metadata": {}, "source": "### Exercise 09.1: four five"},
+        {"cell_type": "code", "metadata": {}, "source": "a = 1\n\nb = 2\n"},
+        {"cell_type": "code", "metadata": {"jupyter": {"source_hidden": True}},
+         "source": "assert a == 1\n"},
+        {"cell_type": "code", "metadata": {"tags": ["solution"]}, "source": "x = 1\ny = 2\n"},
+    ]
+    book = tmp_path / "09_x.ipynb"
+    book.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    got = study_time.load(book)
+    assert (got.words, got.code_lines, got.exercises) == (3 + 4, 2 + 1, 1), got
+
+
 @pytest.mark.parametrize("book", LESSONS, ids=lambda p: p.name)
-def test_headers_give_the_readme_study_time_and_no_run_time(book):
+def test_headers_give_the_tools_study_time_and_no_run_time(book):
     header = cells_of(book)[0][1]
-    minutes = readme_study_times()[book.name[:2]]
+    minutes = ESTIMATES[book.name[:2]]
     assert f"**Study time**: about {minutes} minutes." in header, (
-        f"{book.name}: header must say {minutes} minutes"
+        f"{book.name}: the tool estimates {minutes} minutes: {WRITE}"
     )
     assert not re.search(r"\d+\s*(s|seconds?)\b|minutes? to run|to run", header), (
         f"{book.name}: run times live in the README's table only"
     )
 
 
-def test_the_index_map_lists_every_lesson_with_the_readme_study_time():
+def test_the_readme_gives_the_tools_study_times():
+    assert readme_study_times() == ESTIMATES, WRITE
+
+
+TITLE_FIELDS = [
+    (r"^\*\*You will learn\*\*\n\n?(- .+\n(  .+\n)*){2,}", "a '**You will learn**' list"),
+    (r"^\*\*Prerequisites(:\*\*|\*\*:) \S", "'**Prerequisites:**'"),
+    (r"^\*\*Study time\*\*: about \d+ minutes\.$", "'**Study time**: about N minutes.'"),
+]
+
+
+@pytest.mark.parametrize("book", LESSONS, ids=lambda p: p.name)
+def test_the_title_cell_has_every_field(book):
+    header = cells_of(book)[0][1] + "\n"
+    title(book)  # `# NN · Title` on the first line
+    for pattern, what in TITLE_FIELDS:
+        assert re.search(pattern, header, re.M), f"{book.name}: the title cell lacks {what}"
+    learn = header.index("**You will learn**")
+    assert learn < header.index("**Prerequisites") < header.index("**Study time**"), (
+        f"{book.name}: the fields come in the order You will learn, Prerequisites, Study time"
+    )
+
+
+def test_the_readme_run_times_agree_with_the_run_times_file():
+    recorded = json.loads((ROOT / "notebooks" / "run_times.json").read_text(encoding="utf-8"))
+    entries = recorded["notebooks"]
+    shown = refresh_outputs.readme_run_times((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert sorted(shown) == sorted(entries) == [nb.stem for nb in NOTEBOOKS], (
+        "every notebook needs a README row and a run time (python3 course.py refresh)"
+    )
+    for stem, entry in entries.items():
+        assert {"seconds", "date", "cpu", "cores"} <= set(entry), stem
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d", entry["date"]), stem
+        accepted = refresh_outputs.accepted_labels(entry["seconds"])
+        assert shown[stem] in accepted, (
+            f"README.md gives {stem} {shown[stem]!r}, the recorded {entry['seconds']} s is "
+            f"{' or '.join(sorted(accepted))}"
+        )
+
+
+def test_the_run_time_bands_and_their_slack():
+    label, accepted = refresh_outputs.run_time_label, refresh_outputs.accepted_labels
+    assert [label(s) for s in (3, 20, 60, 120, 300, 600, 900)] == [
+        "under 15 s", "15-45 s", "45-90 s", "1.5-3 min", "3-6 min", "6-12 min", "over 12 min"]
+    assert accepted(30) == {"15-45 s"}  # far from an edge: one label only
+    assert accepted(40) == {"15-45 s", "45-90 s"}  # within 20 % of 45 s
+    assert "45-90 s" not in accepted(20)
+
+
+def test_the_readme_is_short():
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 120, f"README.md has {len(lines)} lines; move detail to CONTRIBUTING.md"
+
+
+# --- The course map ---
+
+
+def test_the_index_opens_with_the_map_not_a_check():
+    cells = cells_of(NOTEBOOKS[0])
+    assert cells[0][0] == "markdown" and cells[0][1].startswith("# ")
+    assert cells[1][0] == "markdown" and cells[1][1].startswith("## The course map")
+    first_code = next(i for i, (kind, _) in enumerate(cells) if kind == "code")
+    cheat = next(i for i, (kind, text) in enumerate(cells)
+                 if kind == "markdown" and text.startswith("## Cheat sheet"))
+    assert [i for i, (kind, _) in enumerate(cells[:cheat]) if kind == "code"] == [first_code], (
+        "before the cheat sheet the index holds only the setup cell: checks go at the end"
+    )
+
+
+def test_the_index_map_lists_every_lesson_with_the_tools_study_time():
     index_map = cells_of(NOTEBOOKS[0])[1][1]
     rows = re.findall(
-        r"^\| (\d\d) \| \[[^]]+\]\((\d\d_\w+\.ipynb)\) \|[^|]*\| (\d+) min \|$", index_map, re.M
+        r"^\| (\d\d) \| \[([^]]+)\]\((\d\d_\w+\.ipynb)\) \|[^|]*\| (\d+) min \|$", index_map, re.M
     )
-    assert [file for _, file, _ in rows] == [nb.name for nb in LESSONS]
-    study = readme_study_times()
-    assert {number: int(minutes) for number, _, minutes in rows} == {
-        n: m for n, m in study.items() if n != "00"
-    }
+    assert [file for _, _, file, _ in rows] == [nb.name for nb in LESSONS]
+    for number, name, file, _ in rows:
+        assert number == file[:2] and name == title(NOTEBOOKS[0].parent / file).replace(
+            "`model.fit()`", "`fit()`").split(":")[0], (number, name, file)
+    assert {number: int(minutes) for number, _, _, minutes in rows} == {
+        n: m for n, m in ESTIMATES.items() if n != "00"
+    }, WRITE
+
+
+# --- One vocabulary (CONTRIBUTING.md, "Standard names") ---
+
+FORBIDDEN = {
+    r"\bgrads\b": "gradients",
+    r"\bBATCH_SIZE\b": "batch_size",
+    r"\bdef get_model\b": "def make_model",
+    r"\bdef build_mlp\b": "def make_model",
+    r"\bloss_object\b": "loss_fn",
+    r"\btrain_dataset\b": "train_ds",
+    r"\bval_dataset\b": "val_ds",
+}
+EPOCH_FROM_ZERO = re.compile(r"\bepoch 0(?![.,]?\d)|count(ing|ed) from 0\b", re.I)
+
+
+def code_and_outputs(book):
+    for number, cell in enumerate(json.loads(book.read_text(encoding="utf-8"))["cells"]):
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        outputs = "".join(
+            "".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+            for o in cell.get("outputs", [])
+        )
+        yield number, cell["cell_type"], text, outputs
+
+
+@pytest.mark.parametrize("book", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_uses_the_standard_names(book):
+    apply_gradients = []
+    for number, kind, text, _ in code_and_outputs(book):
+        if kind != "code":
+            continue
+        for pattern, instead in FORBIDDEN.items():
+            found = re.search(pattern, text)
+            assert not found, f"{book.name} cell {number}: {found.group()!r}, write {instead}"
+        apply_gradients += [number] * text.count("apply_gradients(")
+    allowed = 1 if book.name.startswith("03_") else 0  # 03 explains the older spelling, once
+    assert len(apply_gradients) <= allowed, (
+        f"{book.name}: apply_gradients( in code cells {apply_gradients}; "
+        "write optimizer.apply(gradients, variables)"
+    )
+
+
+@pytest.mark.parametrize("book", NOTEBOOKS, ids=lambda p: p.name)
+def test_epochs_a_learner_reads_count_from_one(book):
+    for number, kind, text, outputs in code_and_outputs(book):
+        read = text if kind == "markdown" else outputs
+        found = EPOCH_FROM_ZERO.search(read)
+        assert not found, f"{book.name} cell {number}: {found.group()!r}: count epochs from 1"

@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -52,6 +53,26 @@ def run_time_label(seconds: float) -> str:
 def accepted_labels(seconds: float) -> set[str]:
     """The labels that agree with a measured time within the rounding."""
     return {run_time_label(seconds * f) for f in (1 - SLACK, 1, 1 + SLACK)}
+
+
+README_ROW = re.compile(
+    r"^\| \[\d\d [^|]*\]\(notebooks/(\d\d_\w+)\.ipynb\) \|[^|]*\|[^|]*\| ([^|]+?) \|$", re.M)
+
+
+def readme_run_times(text: str) -> dict[str, str]:
+    """The run-time column of the README's notebook table, by notebook stem."""
+    return dict(README_ROW.findall(text))
+
+
+def readme_advice(stem: str, seconds: float) -> str:
+    """A sentence when the README's row no longer agrees with a measured time, else ""."""
+    label = readme_run_times((ROOT / "README.md").read_text(encoding="utf-8")).get(stem)
+    if label is None:
+        return f"README.md has no row for {stem}: add one (CONTRIBUTING.md, 'Add a notebook')"
+    if label not in accepted_labels(seconds):
+        return (f"README.md says {label!r} for {stem}; this run gives {run_time_label(seconds)!r}: "
+                "update the row")
+    return ""
 
 
 def cpu_model() -> str:
@@ -128,6 +149,9 @@ def main(argv: list[str]) -> int:
         record(book.stem, seconds, load_before)
         busy = "" if load_before is None else f", load average before {load_before}"
         print(f"{book.name}: {seconds:.1f} s (README: {run_time_label(seconds)}{busy})", flush=True)
+        advice = readme_advice(book.stem, seconds)
+        if advice:
+            print(f"  {advice}", flush=True)
     print(f"total: {total:.1f} s")
     return 0
 
