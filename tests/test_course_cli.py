@@ -224,3 +224,39 @@ def test_the_readmes_ask_for_hints_with_a_name_that_exists():
         assert calls, readme
         for call in calls:
             assert "helpers.exercises.hint(" in call, f"{readme.name}: {call}"
+
+
+def load_refresh():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import refresh_outputs
+
+    return refresh_outputs
+
+
+def test_refresh_records_each_run_time_in_one_file(tmp_path):
+    """`course.py refresh` keeps one entry per notebook: the last run, its date, CPU and load."""
+    refresh = load_refresh()
+    path = tmp_path / "run_times.json"
+    refresh.record("02_b", 12.34, 0.2, path)
+    refresh.record("01_a", 100.0, 3.5, path)
+    refresh.record("02_b", 20.0, None, path)  # a second run replaces the first
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert list(data["notebooks"]) == ["01_a", "02_b"] and "by hand" in data["about"]
+    first, second = data["notebooks"]["01_a"], data["notebooks"]["02_b"]
+    assert first["seconds"] == 100.0 and first["machine"] == "busy" and first["load_before"] == 3.5
+    assert second["seconds"] == 20.0 and "machine" not in second  # no load average: not judged
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", first["date"]) and first["cpu"] and first["cores"]
+    refresh.record("03_c", 5.0, 0.1, path)
+    assert json.loads(path.read_text())["notebooks"]["03_c"]["machine"] == "quiet"
+    assert [p.name for p in tmp_path.iterdir()] == ["run_times.json"]  # no temporary file left
+
+
+def test_refresh_says_when_the_readme_row_must_change():
+    refresh = load_refresh()
+    shown = refresh.readme_run_times((ROOT / "README.md").read_text(encoding="utf-8"))
+    stem, label = next(iter(shown.items()))
+    upper = {lab: up for up, lab in refresh.BANDS}[label]
+    inside = upper * 0.9 if upper != float("inf") else 1000.0  # a time the row's band holds
+    assert refresh.readme_advice(stem, inside) == ""
+    assert "update the row" in refresh.readme_advice(stem, 5000.0)
+    assert "no row" in refresh.readme_advice("99_missing", 1.0)
