@@ -260,3 +260,18 @@ def test_refresh_says_when_the_readme_row_must_change():
     assert refresh.readme_advice(stem, inside) == ""
     assert "update the row" in refresh.readme_advice(stem, 5000.0)
     assert "no row" in refresh.readme_advice("99_missing", 1.0)
+
+
+def test_refresh_readme_relabels_only_rows_that_disagree(tmp_path):
+    refresh = load_refresh()
+    readme = tmp_path / "README.md"
+    rows = ("| [01 A](notebooks/01_a.ipynb) | learn | 10 min | under 15 s |\n"
+            "| [02 B](notebooks/02_b.ipynb) | learn | 10 min | 15-45 s |\n")
+    readme.write_text("# Course\n\n" + rows, encoding="utf-8")
+    times = tmp_path / "run_times.json"
+    refresh.record("01_a", 16.0, 0.1, times)  # within 20 % of 15 s: the row may stay
+    refresh.record("02_b", 100.0, 0.1, times)  # far outside 15-45 s: relabelled
+    assert refresh.update_readme_labels(readme, times) == ["02_b: 15-45 s -> 1.5-3 min"]
+    assert readme.read_text(encoding="utf-8") == "# Course\n\n" + rows.replace(
+        "| 15-45 s |", "| 1.5-3 min |")
+    assert refresh.update_readme_labels(readme, times) == []

@@ -3,6 +3,7 @@
 
     python3 course.py refresh                               # every notebook
     python3 course.py refresh notebooks/02_linear_regression.ipynb
+    python3 course.py refresh --readme                      # only the README's run-time column
 
 Stored outputs are part of the course and nbval compares them with a fresh run, so refresh
 a notebook after every change to it and commit the result. Each notebook runs in the
@@ -71,8 +72,30 @@ def readme_advice(stem: str, seconds: float) -> str:
         return f"README.md has no row for {stem}: add one (CONTRIBUTING.md, 'Add a notebook')"
     if label not in accepted_labels(seconds):
         return (f"README.md says {label!r} for {stem}; this run gives {run_time_label(seconds)!r}: "
-                "update the row")
+                "update the row (python3 course.py refresh --readme)")
     return ""
+
+
+def update_readme_labels(readme: Path = ROOT / "README.md", path: Path = RUN_TIMES) -> list[str]:
+    """Give every README row whose run time disagrees with the recorded one the label of the
+    recorded figure (rows that agree within the rounding stay as they are)."""
+    entries = read_run_times(path)["notebooks"]
+    text = readme.read_text(encoding="utf-8")
+
+    def row(match: re.Match) -> str:
+        stem, label = match.group(1), match.group(2)
+        if stem not in entries or label in accepted_labels(entries[stem]["seconds"]):
+            return match.group(0)
+        label_now = run_time_label(entries[stem]["seconds"])
+        changed.append(f"{stem}: {label} -> {label_now}")
+        whole, offset = match.group(0), match.start(0)
+        return whole[: match.start(2) - offset] + label_now + whole[match.end(2) - offset :]
+
+    changed: list[str] = []
+    new = README_ROW.sub(row, text)
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+    return changed
 
 
 def cpu_model() -> str:
@@ -137,6 +160,10 @@ def refresh(path: Path) -> float:
 
 
 def main(argv: list[str]) -> int:
+    if argv == ["--readme"]:  # no notebook runs: the README's run-time column from the file
+        changed = update_readme_labels()
+        print("README.md: " + ("; ".join(changed) if changed else "every run time agrees"))
+        return 0
     books = [Path(a) for a in argv] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     total = 0.0
     for book in books:
