@@ -14,31 +14,24 @@ from helpers.exercises import evaluate  # noqa: E402
 def train_step(model, optimizer, loss_fn, x, y):
     with tf.GradientTape() as tape:
         loss = loss_fn(y, model(x, training=True)) + tf.add_n(model.losses)
-    optimizer.apply_gradients(
-        zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True)
-    )
+    gradients = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply(gradients, model.trainable_variables)
     return loss
 
 
 def ignores_model_losses(model, optimizer, loss_fn, x, y):  # 03's step
     with tf.GradientTape() as tape:
         loss = loss_fn(y, model(x, training=True))
-    optimizer.apply_gradients(
-        zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True)
-    )
+    gradients = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply(gradients, model.trainable_variables)
     return loss
 
 
 def reports_but_does_not_train_on_them(model, optimizer, loss_fn, x, y):
     with tf.GradientTape() as tape:
         data_loss = loss_fn(y, model(x, training=True))
-    optimizer.apply_gradients(
-        zip(
-            tape.gradient(data_loss, model.trainable_variables),
-            model.trainable_variables,
-            strict=True,
-        )
-    )
+    gradients = tape.gradient(data_loss, model.trainable_variables)
+    optimizer.apply(gradients, model.trainable_variables)
     return data_loss + tf.add_n(model.losses)
 
 

@@ -47,8 +47,8 @@ def _regularized_model():
     hint="model.losses holds the extra terms the model adds to its loss (here its regularizer): "
     "add them to the batch's loss inside the tape, and differentiate the total.",
     more="Inside the tape: loss = loss_fn(y, model(x, training=True)) + tf.add_n(model.losses); "
-    "then take the gradient of that total with respect to model.trainable_variables, apply it "
-    "with the optimizer, and return the total.",
+    "then take the gradients of that total with respect to model.trainable_variables, apply them "
+    "with optimizer.apply(gradients, model.trainable_variables), and return the total.",
 )
 def _check_step(train_step):
     np, tf, keras = _keras()
