@@ -79,7 +79,7 @@ def draw_gradient_descent(x, y, ws, bs, true_w: float, true_b: float, axes=None,
             "(one value per epoch, starting with the initial one)"
         )
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(12.0, 4.5))
+        fig, axes = plt.subplots(1, 2, figsize=(12.0, 4.5), layout="constrained")
         if title:
             fig.suptitle(title)
     ax_fit, ax_path = axes
@@ -92,7 +92,7 @@ def draw_gradient_descent(x, y, ws, bs, true_w: float, true_b: float, axes=None,
     if np.isfinite(w_last) and np.isfinite(b_last):
         ax_fit.plot(grid, w_last * grid + b_last, color=plots.COLORS["prediction"],
                     label=f"fitted: {w_last:.2f}x + {b_last:.2f}")
-    ax_fit.legend()
+    plots.place_legend(ax_fit)
     finite = np.isfinite(ws) & np.isfinite(bs) & (np.abs(ws) < 1e6) & (np.abs(bs) < 1e6)
     path = np.column_stack([ws[finite], bs[finite]])
     span_w = (min(path[:, 0].min(), true_w) - 1.0, max(path[:, 0].max(), true_w) + 1.0)

@@ -164,7 +164,7 @@ def plot_params_over_epochs(ws, bs, true_w: float, true_b: float, ax=None,
                             title: str = "w and b during training"):
     """The values of w and b after each epoch, against their true values (dashed).
 
-    ``ws[0]`` and ``bs[0]`` are the values before training (epoch 0).
+    ``ws[0]`` and ``bs[0]`` are the values before training (0 epochs done).
 
     Introduced in 02_linear_regression.
     """
@@ -179,7 +179,7 @@ def plot_params_over_epochs(ws, bs, true_w: float, true_b: float, ax=None,
     ax.plot(epochs, bs, color=COLORS["b"], marker="o", markersize=3, label="b")
     ax.axhline(true_w, color=COLORS["w"], linestyle="--", linewidth=1.5, label="true w")
     ax.axhline(true_b, color=COLORS["b"], linestyle="--", linewidth=1.5, label="true b")
-    ax.set(xlabel="epoch", ylabel="value", title=title)
+    ax.set(xlabel="epochs done", ylabel="value", title=title)
     place_legend(ax, ncols=2)
     return ax
 
@@ -263,8 +263,8 @@ def plot_loss_contours(x, y, path=None, true_params=None, w_range=None, b_range=
         ax.plot(*true_params, marker="*", markersize=14, color=COLORS["true"], linestyle="none",
                 label="true (w, b)")
     ax.set(xlabel="w", ylabel="b", title=title, xlim=w_range, ylim=b_range)
-    if path is not None or true_params is not None:
-        ax.legend(loc="upper left")
+    if path is not None or true_params is not None:  # outside: the contours fill the axes
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return ax
 
 

@@ -58,7 +58,7 @@ def test_params_over_epochs_with_true_values():
     np.testing.assert_array_equal(lines["w"].get_xdata(), [0, 1, 2])
     np.testing.assert_array_equal(lines["true w"].get_ydata(), [3.0, 3.0])
     assert lines["true b"].get_linestyle() == "--"
-    assert ax.get_xlabel() == "epoch"
+    assert ax.get_xlabel() == "epochs done"
 
 
 def test_loss_vs_weight():
