@@ -133,8 +133,8 @@ def _mistake_model(weighting, by_batch_size=True, returns_logs=True):
                 weights = weighting(self, y, y_pred, sample_weight)
                 loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weights,
                                          training=True)
-            grads = tape.gradient(loss, self.trainable_variables)
-            self.optimizer.apply(grads, self.trainable_variables)
+            gradients = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(gradients, self.trainable_variables)
             _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight, by_batch_size)
             if returns_logs:
                 return self.get_metrics_result()
@@ -222,8 +222,8 @@ def _confidence_model(confidence_of, listed=True):
                 y_pred = self(x, training=True)
                 loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
                                          training=True)
-            grads = tape.gradient(loss, self.trainable_variables)
-            self.optimizer.apply(grads, self.trainable_variables)
+            gradients = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(gradients, self.trainable_variables)
             _update_loss_and_metrics(self, loss, x, y, y_pred, sample_weight)
             metric = self.confidence if listed else outside
             metric.update_state(confidence_of(y_pred))

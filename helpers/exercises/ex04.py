@@ -290,7 +290,7 @@ def _check_mistake_weighted(model_class):
             if _same(got_weights, [kernel, bias]):
                 raise Incorrect(f"{label}, the weights did not move in one epoch: compute the "
                                 "gradients of the loss with the tape and apply them with "
-                                "self.optimizer.apply(grads, self.trainable_variables).")
+                                "self.optimizer.apply(gradients, self.trainable_variables).")
             unweighted, _, _ = _mistake_weighted_reference(x, y, kernel, bias, 1.0, sample_weight)
             if _same(got_weights, unweighted):
                 raise Incorrect(f"{label}, the weights moved as if no example were weighted: pass "
