@@ -87,7 +87,7 @@ def _tiny_setup(steps, seed=0):
             with tf.GradientTape() as tape:
                 loss = loss_fn(yb, model(xb, training=True))
             gradients = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+            optimizer.apply(gradients, model.trainable_variables)
             return loss
 
         return model, step
