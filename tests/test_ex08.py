@@ -98,7 +98,7 @@ STEPS = textwrap.dedent('''
                         penalty = tf.nn.scale_regularization_loss(penalty)
                     loss += penalty
                 gradients = tape.gradient(loss, model.trainable_variables)
-                optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+                optimizer.apply(gradients, model.trainable_variables)
                 return loss
 
             @tf.function

@@ -153,9 +153,7 @@ def _check_any_batch_step(make_distributed_step):
             penalty = tf.add_n(reference.losses)
             loss = tf.reduce_mean(per_example) + penalty
         gradients = tape.gradient(loss, reference.trainable_variables)
-        reference_optimizer.apply_gradients(
-            zip(gradients, reference.trainable_variables, strict=True)
-        )
+        reference_optimizer.apply(gradients, reference.trainable_variables)
         got = step(xd, yd)
         if got is None:
             raise Incorrect("return the step's loss, reduced over the replicas, not None.")
