@@ -57,7 +57,7 @@ def replica_step(x, y):
         )
         loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
     gradients = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+    optimizer.apply(gradients, model.trainable_variables)
     return loss
 
 
