@@ -151,3 +151,23 @@ def test_stop_callback_with_the_wrong_signature_is_explained():
     result = evaluate("05.1", NoThreshold)
     assert result.status == "incorrect", result.message
     assert "keep the __init__ signature" in result.message
+
+
+class StopsOneEpochLate(StopWhenLossBelow):  # stops at the end of the epoch after the right one
+    def on_epoch_end(self, epoch, logs=None):
+        if getattr(self, "was_below", False):
+            self.model.stop_training = True
+        self.was_below = logs["loss"] < self.threshold
+
+
+def test_stop_messages_count_epochs_from_one():
+    # the loss falls below the check's threshold in the 4th epoch, as Keras prints it (Epoch 4/8)
+    never = evaluate("05.1", StopsTheCallback)
+    late = evaluate("05.1", StopsOneEpochLate)
+    mid = evaluate("05.1", StopsMidEpoch)
+    assert late.status == "incorrect", late.message
+    assert "stopped after 5 epochs" in late.message and "in epoch 4," in late.message
+    assert "in epoch 4." in never.message, never.message
+    assert "in the middle of epoch" in mid.message
+    for result in (never, late, mid):
+        assert "from 0" not in result.message, result.message

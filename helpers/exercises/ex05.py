@@ -75,8 +75,8 @@ def _check_stop(StopWhenLossBelow):
     decreasing = all(a > b for a, b in zip(losses, losses[1:], strict=False))
     if not decreasing:  # guards the checker itself
         raise RuntimeError(f"the reference losses should decrease, got {losses}")
-    stop_epoch = 3  # first epoch (0-based) whose loss falls below the threshold
-    threshold = math.sqrt(losses[stop_epoch - 1] * losses[stop_epoch])
+    stop_after = 4  # the first epoch (counted from 1) whose loss falls below the threshold
+    threshold = math.sqrt(losses[stop_after - 2] * losses[stop_after - 1])
 
     model = _linear_model()
     history = model.fit(
@@ -88,26 +88,25 @@ def _check_stop(StopWhenLossBelow):
     steps = int(model.optimizer.iterations.numpy())
     if steps % batches and steps < epochs * batches:
         raise Incorrect(
-            f"training stopped in the middle of epoch {steps // batches} (counting from 0), after "
+            f"training stopped in the middle of epoch {steps // batches + 1}, after "
             f"{steps % batches} of its {batches} batches (model.optimizer.iterations = {steps}): "
             "decide at the end of an epoch, in on_epoch_end, not after a batch."
         )
     if ran == epochs:
         raise Incorrect(
             f"with threshold {threshold:.4f} fit() still ran all {epochs} epochs, although the "
-            f"epoch loss fell to {losses[stop_epoch]:.4f} in epoch {stop_epoch} (counting from 0, "
-            "as history.epoch does). Set self.model.stop_training = True (on the model, not on "
-            "the callback)."
+            f"epoch loss fell to {losses[stop_after - 1]:.4f} in epoch {stop_after}. Set "
+            "self.model.stop_training = True (on the model, not on the callback)."
         )
-    if ran < stop_epoch + 1:
+    if ran < stop_after:
         raise Incorrect(
             f"fit() stopped after {ran} epoch(s), but the loss was still {losses[ran - 1]:.4f}, "
             f"above the threshold {threshold:.4f}: stop only when logs['loss'] < threshold."
         )
-    if ran > stop_epoch + 1:
+    if ran > stop_after:
         raise Incorrect(
             f"fit() stopped after {ran} epochs; the loss fell below {threshold:.4f} in epoch "
-            f"{stop_epoch} (counting from 0), so it should have stopped after {stop_epoch + 1}. "
+            f"{stop_after}, so it should have stopped right after it. "
             "Check at the end of every epoch."
         )
     if steps != ran * batches:  # pragma: no cover - history and the optimizer disagree
@@ -122,9 +121,9 @@ def _check_stop(StopWhenLossBelow):
             f"with a threshold below every loss ({losses[-1] / 10:.2g}) fit() should run all "
             f"{epochs} epochs, but it stopped after {len(history.epoch)}."
         )
-    return (f"fit() stopped after {stop_epoch + 1} epochs, as soon as the loss fell below the "
-            f"threshold ({losses[stop_epoch]:.4f} < {threshold:.4f}), and ran all {epochs} when "
-            "it never did.")
+    return (f"fit() stopped after {stop_after} epochs, as soon as the loss fell below the "
+            f"threshold ({losses[stop_after - 1]:.4f} < {threshold:.4f}), and ran all {epochs} "
+            "when it never did.")
 
 
 @exercise(
