@@ -41,25 +41,25 @@ def test_top_k_wrong_answers(answer, expected):
 
 # --- 03.2: clipping by the global norm -------------------------------------------------------
 def _step(rule):
-    """A clipped_train_step whose gradients are rescaled by rule(grads, norm, clip_norm)."""
+    """A clipped_train_step whose gradients are rescaled by rule(gradients, norm, clip_norm)."""
     def clipped_train_step(model, optimizer, loss_fn, x, y, clip_norm):
         with tf.GradientTape() as tape:
             loss = loss_fn(y, model(x, training=True))
-        grads = tape.gradient(loss, model.trainable_variables)
-        norm = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(g)) for g in grads]))
-        clipped = rule(grads, norm, clip_norm)
-        optimizer.apply_gradients(zip(clipped, model.trainable_variables, strict=True))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        norm = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(g)) for g in gradients]))
+        clipped = rule(gradients, norm, clip_norm)
+        optimizer.apply(clipped, model.trainable_variables)
         return loss, norm
     return clipped_train_step
 
 
-def _global(grads, norm, clip_norm):
-    return [g * clip_norm / tf.maximum(norm, clip_norm) for g in grads]
+def _global(gradients, norm, clip_norm):
+    return [g * clip_norm / tf.maximum(norm, clip_norm) for g in gradients]
 
 
 def test_clipping_passes():
     assert evaluate("03.2", _step(_global)).status == "passed"
-    builtin = _step(lambda grads, norm, clip_norm: tf.clip_by_global_norm(grads, clip_norm)[0])
+    builtin = _step(lambda gs, norm, clip_norm: tf.clip_by_global_norm(gs, clip_norm)[0])
     assert evaluate("03.2", builtin).status == "passed"
 
 
@@ -71,10 +71,10 @@ def _returns(result_of):
 
 
 @pytest.mark.parametrize("answer, expected", [
-    (_step(lambda grads, norm, clip: [g * clip / norm for g in grads]), "never more than 1"),
-    (_step(lambda grads, norm, clip: [tf.clip_by_norm(g, clip) for g in grads]), "its own norm"),
-    (_step(lambda grads, norm, clip: grads), "unclipped"),
-    (_step(lambda grads, norm, clip: [g * clip / tf.maximum(norm ** 2, clip) for g in grads]),
+    (_step(lambda gs, norm, clip: [g * clip / norm for g in gs]), "never more than 1"),
+    (_step(lambda gs, norm, clip: [tf.clip_by_norm(g, clip) for g in gs]), "its own norm"),
+    (_step(lambda gs, norm, clip: gs), "unclipped"),
+    (_step(lambda gs, norm, clip: [g * clip / tf.maximum(norm ** 2, clip) for g in gs]),
      "without the square root"),
     (_returns(lambda loss, norm: (norm, loss)), "return (loss, global_norm)"),
     (_returns(lambda loss, norm: (loss, norm ** 2)), "sum of the squares"),
@@ -88,7 +88,7 @@ def test_clipping_wrong_answers_name_the_rule(answer, expected):
 
 
 def test_clipping_always_rescaling_is_not_called_per_tensor():
-    result = evaluate("03.2", _step(lambda grads, norm, clip: [g * clip / norm for g in grads]))
+    result = evaluate("03.2", _step(lambda gs, norm, clip: [g * clip / norm for g in gs]))
     assert "its own norm" not in result.message
 
 

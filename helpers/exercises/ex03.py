@@ -77,9 +77,9 @@ def _tiny_problem(seed: int):
     return model, x, y
 
 
-def _clipping_mistake(clip_norm, norm, before, after, grads) -> str:
+def _clipping_mistake(clip_norm, norm, before, after, gradients) -> str:
     """Name the rule the learner's step applied, from the weights it produced."""
-    g = [t.numpy().astype("float64") for t in grads]
+    g = [t.numpy().astype("float64") for t in gradients]
 
     def moved_by(scales) -> bool:
         return all(np.allclose(a, b - 0.1 * s * t, rtol=1e-4, atol=1e-5)
@@ -128,11 +128,11 @@ def _check_clipping(clipped_train_step):
         reference, _, _ = _tiny_problem(seed=7)
         with tf.GradientTape() as tape:
             want_loss = loss_fn(y, reference(x, training=True))
-        grads = tape.gradient(want_loss, reference.trainable_variables)
-        want_norm = float(np.sqrt(sum(np.sum(g.numpy().astype("float64") ** 2) for g in grads)))
+        gradients = tape.gradient(want_loss, reference.trainable_variables)
+        want_norm = float(np.sqrt(sum(np.sum(g.numpy().astype("float64") ** 2) for g in gradients)))
         scale = clip_norm / max(want_norm, clip_norm)
         want_weights = [v.numpy() - 0.1 * scale * g.numpy()
-                        for v, g in zip(reference.trainable_variables, grads, strict=True)]
+                        for v, g in zip(reference.trainable_variables, gradients, strict=True)]
         before = [v.numpy().copy() for v in model.trainable_variables]
 
         result = clipped_train_step(model, keras.optimizers.SGD(learning_rate=0.1), loss_fn, x, y,
@@ -142,7 +142,7 @@ def _check_clipping(clipped_train_step):
                             f"returned {_describe(result)}.")
         loss = _as_float(result[0], "the loss (the first item you return)")
         norm = _as_float(result[1], "the global norm (the second item you return)")
-        own_norms = [float(np.sqrt(np.sum(g.numpy().astype("float64") ** 2))) for g in grads]
+        own_norms = [float(np.sqrt(np.sum(g.numpy().astype("float64") ** 2))) for g in gradients]
         if abs(loss - float(want_loss)) > 1e-4 * max(1.0, abs(float(want_loss))):
             if abs(loss - want_norm) < 1e-4 * want_norm:
                 raise Incorrect("You returned (global_norm, loss); return (loss, global_norm).")
@@ -167,7 +167,7 @@ def _check_clipping(clipped_train_step):
                             "with the optimizer.")
         if not all(np.allclose(a, w, rtol=1e-4, atol=1e-5)
                    for a, w in zip(after, want_weights, strict=True)):
-            raise Incorrect(_clipping_mistake(clip_norm, want_norm, before, after, grads))
+            raise Incorrect(_clipping_mistake(clip_norm, want_norm, before, after, gradients))
     return ("the step clips by the global norm, applies the clipped gradients and reports the "
             "norm before clipping.")
 
