@@ -142,12 +142,20 @@ def test_slides_title_fits_and_arrow_keys_advance(page, lab, name):
     height = page.locator(".jp-Deck .jp-Cell.jp-deck-mod-onscreen").evaluate_all(
         "els => els.reduce((h, e) => h + e.getBoundingClientRect().height, 0)")
     assert height <= page.viewport_size["height"], f"title slide is {height:.0f} px tall"
+    # one press of → shows the next screen (no press only moves a highlight inside a screen),
+    # one press of ← the one before (test_slides_fit.py walks every screen of every deck)
+    book = json.loads((ROOT / "notebooks" / name).read_text())
+    heads = [k for k, c in enumerate(book["cells"])
+             if c["metadata"].get("slideshow", {}).get("slide_type") == "slide"]
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"first => {ONSCREEN}[0] > first", arg=title[0])
-    second = page.evaluate(ONSCREEN)
+    assert page.evaluate(ONSCREEN)[0] == heads[1]
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"second => {ONSCREEN}[0] > second", arg=heads[1])
+    assert page.evaluate(ONSCREEN)[0] == heads[2]
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function(f"() => {ONSCREEN}[0] === 0")
-    assert second[0] > 0
+    page.wait_for_function(f"third => {ONSCREEN}[0] < third", arg=heads[2])
+    assert page.evaluate(ONSCREEN)[0] == heads[1]
     stop_deck(page)
 
 
