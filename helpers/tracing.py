@@ -255,8 +255,8 @@ def timeline_lines(events, show_keys: bool = True, indent: str = "  ") -> list[s
                 keys = events[j + 1].keys
                 j += 2
             if pairs:
-                word = "batch" if len(pairs) == 1 else "batches"
-                text = f"{stem}_begin/end × {len(pairs)}   {word} {_index_ranges(pairs)}"
+                word = "batch=" if len(pairs) == 1 else "batches "  # Keras's indices, from 0
+                text = f"{stem}_begin/end × {len(pairs)}   {word}{_index_ranges(pairs)}"
                 if show_keys and keys:
                     text += f"   logs: {', '.join(keys)}"
                 lines.append(indent * depth + text)
@@ -266,9 +266,9 @@ def timeline_lines(events, show_keys: bool = True, indent: str = "  ") -> list[s
             depth = max(depth - 1, 0)
         text = e.hook
         if e.hook in EPOCH_HOOKS:
-            text += f"   epoch {e.index}"
+            text += f"   epoch={e.index}"  # the argument Keras passes: 0 is "Epoch 1/N"
         elif e.index is not None:
-            text += f"   batch {e.index}"
+            text += f"   batch={e.index}"
         if show_keys and e.keys:
             text += f"   logs: {', '.join(e.keys)}"
         lines.append(indent * depth + text)
@@ -330,7 +330,7 @@ def event_window(events, position: int, radius: int = 5) -> str:
         if e.index is None:
             where = ""
         else:
-            where = f" epoch {e.index}" if e.hook in EPOCH_HOOKS else f" batch {e.index}"
+            where = f" epoch={e.index}" if e.hook in EPOCH_HOOKS else f" batch={e.index}"
         logs = ""
         if e.values:
             shown = ", ".join(f"{key}: {e.values[key]:.4f}" for key in e.keys if key in e.values)

@@ -105,12 +105,12 @@ def test_format_timeline_collapses_batches_and_indents(recorded):
     lines = format_timeline(tracer.events[:n_fit]).splitlines()
     assert lines[:7] == [
         "on_train_begin",
-        "  on_epoch_begin   epoch 0",
+        "  on_epoch_begin   epoch=0",
         "    on_train_batch_begin/end × 3   batches 0, 1, 2   logs: accuracy, loss",
         "    on_test_begin",
         "      on_test_batch_begin/end × 2   batches 0, 1   logs: accuracy, loss",
         "    on_test_end   logs: accuracy, loss",
-        "  on_epoch_end   epoch 0   logs: accuracy, loss, val_accuracy, val_loss",
+        "  on_epoch_end   epoch=0   logs: accuracy, loss, val_accuracy, val_loss",
     ]
     assert lines[-1] == "on_train_end   logs: accuracy, loss, val_accuracy, val_loss"
     assert len(lines) == 1 + 2 * 6 + 1
@@ -138,7 +138,7 @@ def test_long_runs_are_elided():
     assert format_timeline(events) == (
         "on_train_batch_begin/end × 10   batches 0, 1, 2, …, 8, 9   logs: loss")
     single = format_timeline(events[:2], show_keys=False)
-    assert single == "on_train_batch_begin/end × 1   batch 0"
+    assert single == "on_train_batch_begin/end × 1   batch=0"
 
 
 def test_format_timeline_validates_input():
@@ -156,9 +156,9 @@ def test_event_window_marks_position_and_explains(recorded):
     tracer, _ = recorded
     text = event_window(tracer, 3, radius=1)
     rows = text.splitlines()
-    assert rows[0].startswith("   2  on_train_batch_begin batch 0")
-    assert rows[1].startswith("▶  3  on_train_batch_end batch 0  {accuracy: ")
-    assert rows[2].startswith("   4  on_train_batch_begin batch 1")
+    assert rows[0].startswith("   2  on_train_batch_begin batch=0")
+    assert rows[1].startswith("▶  3  on_train_batch_end batch=0  {accuracy: ")
+    assert rows[2].startswith("   4  on_train_batch_begin batch=1")
     assert rows[-1].startswith(f"event 3 of {len(tracer.events) - 1}: on_train_batch_end — "
                                "the logs are the running means")
     first = event_window(tracer, 0, radius=0).splitlines()
