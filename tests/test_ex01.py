@@ -248,3 +248,16 @@ def test_safe_norm_wrong_answers(answer, expected):
     assert expected in result.message and not DOUBLE_STOP.search(result.message)
     assert result.message.endswith('print(helpers.exercises.hint("01.4", more=True)) shows a '
                                    "fuller hint.")
+
+
+def test_safe_norm_fuller_hint_says_what_the_floor_gives():
+    more = " ".join(helpers.exercises.hint("01.4", more=True).split())  # unwrapped
+    assert "At x = 0 the quotient is 0 / 1e-30 = 0" in more and "large but finite" in more
+    for values, expected in (([0.0, 0.0, 0.0], [0.0, 0.0, 0.0]),  # x = 0: exactly 0
+                             ([1e-20, 0.0, 0.0], [1e10, 0.0, 0.0])):  # squares underflow
+        x = tf.constant(values)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            norm = safe_norm(x)
+        assert float(norm) == 0.0
+        np.testing.assert_allclose(tape.gradient(norm, x), expected, rtol=1e-6)

@@ -157,11 +157,11 @@ def _short(values) -> str:
           hint="with @tf.custom_gradient, safe_norm returns two things: the norm, and a function "
                "of the upstream gradient; think about what that function should give at x = 0.",
           more="norm = tf.norm(x); def grad(upstream): return upstream * x / tf.maximum(norm, "
-               "1e-30); return norm, grad. The norm is 0 only where x is 0 (or so small, below "
-               "about 1e-19, that its squares underflow), so the quotient is 0 there, not 0 / 0; "
-               "and the floor 1e-30 lies far below the norm of any x you will meet, whereas an "
-               "epsilon such as 1e-6 (added, or as the floor) would change the gradient of a "
-               "small x.")
+               "1e-30); return norm, grad. At x = 0 the quotient is 0 / 1e-30 = 0, not 0 / 0 (an x "
+               "below about 1e-19, whose squares underflow, has norm 0 too: its quotient x / "
+               "1e-30 is large but finite); and the floor 1e-30 lies far below the norm of any x "
+               "you will meet, whereas an epsilon such as 1e-6 (added, or as the floor) would "
+               "change the gradient of a small x.")
 def _check_safe_norm(safe_norm) -> str:
     tf = _tf()
     cases = [  # (x, upstream factor): the gradient of factor · safe_norm(x)
