@@ -50,10 +50,10 @@ def _regularized_model():
     "then take the gradients of that total with respect to model.trainable_variables, apply them "
     "with optimizer.apply(gradients, model.trainable_variables), and return the total.",
 )
-def _check_step(train_step):
+def _check_step(train_step_with_losses):
     np, tf, keras = _keras()
-    if not callable(train_step):
-        raise Incorrect("pass your function train_step itself to check().")
+    if not callable(train_step_with_losses):
+        raise Incorrect("pass your function train_step_with_losses itself to check().")
     rng = np.random.default_rng(6)
     x = rng.normal(size=(16, 4)).astype("float32")
     y = rng.integers(0, 3, size=16).astype("int64")
@@ -68,7 +68,7 @@ def _check_step(train_step):
 
     model = _regularized_model()
     model.set_weights(start)
-    got = train_step(model, keras.optimizers.SGD(0.1), loss_fn, x, y)
+    got = train_step_with_losses(model, keras.optimizers.SGD(0.1), loss_fn, x, y)
     if got is None:
         raise Incorrect("return the loss of the step (the total, with model.losses), not None.")
     got = float(got)
