@@ -248,6 +248,12 @@ def test_refresh_records_each_run_time_in_one_file(tmp_path):
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", first["date"]) and first["cpu"] and first["cores"]
     refresh.record("03_c", 5.0, 0.1, path)
     assert json.loads(path.read_text())["notebooks"]["03_c"]["machine"] == "quiet"
+    # where the CPU time of other programs was measured, it decides, not the load before
+    refresh.record("04_d", 9.0, 2.5, path, others_cpu_share=0.03)
+    refresh.record("05_e", 9.0, 0.1, path, others_cpu_share=0.4)
+    entries = json.loads(path.read_text())["notebooks"]
+    assert entries["04_d"]["machine"] == "quiet" and entries["04_d"]["others_cpu_share"] == 0.03
+    assert entries["05_e"]["machine"] == "busy"
     assert [p.name for p in tmp_path.iterdir()] == ["run_times.json"]  # no temporary file left
 
 

@@ -36,9 +36,12 @@ import slides  # noqa: E402
 KERNEL = "training-loop"
 RUN_TIMES = ROOT / "notebooks" / "run_times.json"
 ABOUT = ("Written by `python3 course.py refresh` (tools/refresh_outputs.py), never by hand: each "
-         "notebook's last top-to-bottom run in a fresh kernel. `load_before` is the machine's "
-         "1-minute load average just before the run; `quiet` means below 0.5, i.e. nothing else "
-         "was running. The README's table shows these figures rounded (run_time_label).")
+         "notebook's last top-to-bottom run in a fresh kernel. `others_cpu_share` is the share "
+         "of the machine's CPU time that other programs used during the run (Linux, from "
+         "/proc/stat less the refresh's own process and kernel); `quiet` means below 0.1. "
+         "`load_before` is the 1-minute load average just before the run (it includes the "
+         "previous notebook of the same refresh). The README's table shows the seconds rounded "
+         "(run_time_label).")
 
 # The README's rounding: coarse bands, so that a re-run rarely moves a notebook to another one.
 BANDS = [(15, "under 15 s"), (45, "15-45 s"), (90, "45-90 s"), (180, "1.5-3 min"),
@@ -115,20 +118,43 @@ def load_average() -> float | None:
         return None
 
 
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds all processors have spent busy since boot (Linux), or None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+        # user, nice, system, (idle, iowait), irq, softirq; steal and guests left out
+        return (sum(fields[:3]) + sum(fields[5:7])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds used by this process and its finished children (the kernel, its workers)."""
+    import resource  # not on Windows; only called where /proc/stat exists
+
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def read_run_times(path: Path = RUN_TIMES) -> dict:
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
     return {"about": ABOUT, "notebooks": {}}
 
 
-def record(stem: str, seconds: float, load_before: float | None, path: Path = RUN_TIMES) -> None:
+def record(stem: str, seconds: float, load_before: float | None, path: Path = RUN_TIMES,
+           others_cpu_share: float | None = None) -> None:
     """Store one notebook's run in the run-times file (re-read first: refreshes of other
     notebooks may have written it meanwhile; replaced atomically)."""
     data = read_run_times(path)
     data["about"] = ABOUT
     entry = {"seconds": round(seconds, 1), "date": datetime.date.today().isoformat(),
              "cpu": cpu_model(), "cores": os.cpu_count(), "load_before": load_before}
-    if load_before is not None:
+    if others_cpu_share is not None:
+        entry["others_cpu_share"] = round(others_cpu_share, 3)
+        entry["machine"] = "quiet" if others_cpu_share < 0.1 else "busy"
+    elif load_before is not None:
         entry["machine"] = "quiet" if load_before < 0.5 else "busy"
     data["notebooks"][stem] = entry
     data["notebooks"] = dict(sorted(data["notebooks"].items()))
@@ -171,10 +197,16 @@ def main(argv: list[str]) -> int:
             print(f"refresh: no notebook at {book}", file=sys.stderr)
             return 1
         load_before = load_average()
+        busy_before = busy_cpu_seconds()
+        own_before = own_cpu_seconds() if busy_before is not None else 0.0
         seconds = refresh(book.resolve())
         total += seconds
-        record(book.stem, seconds, load_before)
-        busy = "" if load_before is None else f", load average before {load_before}"
+        others = None
+        if busy_before is not None:  # CPU time the rest of the machine used meanwhile
+            used = busy_cpu_seconds() - busy_before - (own_cpu_seconds() - own_before)
+            others = max(0.0, used) / (seconds * (os.cpu_count() or 1))
+        record(book.stem, seconds, load_before, others_cpu_share=others)
+        busy = "" if others is None else f", other programs used {100 * others:.0f} % of the CPU"
         print(f"{book.name}: {seconds:.1f} s (README: {run_time_label(seconds)}{busy})", flush=True)
         advice = readme_advice(book.stem, seconds)
         if advice:
