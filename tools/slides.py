@@ -56,9 +56,8 @@ import struct
 import sys
 from pathlib import Path
 
-SCREEN = (1280, 800)  # px: the projector every screen must fit
-# px an estimated screen may fill: what the deck measures was at most 5 % above the estimate
-# (tests/browser/test_slides_fit.py measures the real height)
+# px an estimated screen may fill on the 1280x800 projector: what the deck measures was at
+# most 5 % above the estimate (tests/browser/test_slides_fit.py measures the real height)
 BUDGET = 740
 
 DECK_KEY = "jupyterlab-slideshow"
