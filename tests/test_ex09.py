@@ -139,7 +139,7 @@ def _train_step(model, optimizer, loss_fn):
     return train_step
 
 
-def make_train_step(model, optimizer, loss_fn):
+def make_freeze_aware_step(model, optimizer, loss_fn):
     compiled = {}
     train_step = _train_step(model, optimizer, loss_fn)
 
@@ -187,7 +187,7 @@ def only_when_fewer(model, optimizer, loss_fn):  # retraces on freezing, never o
 
 
 def returns_nothing(model, optimizer, loss_fn):
-    step = make_train_step(model, optimizer, loss_fn)
+    step = make_freeze_aware_step(model, optimizer, loss_fn)
     return lambda x, y: step(x, y) and None
 
 
@@ -211,7 +211,7 @@ def no_update(model, optimizer, loss_fn):
 
 
 def loss_after_the_update(model, optimizer, loss_fn):
-    step = make_train_step(model, optimizer, loss_fn)
+    step = make_freeze_aware_step(model, optimizer, loss_fn)
 
     def after(x, y):
         step(x, y)
@@ -220,7 +220,7 @@ def loss_after_the_update(model, optimizer, loss_fn):
 
 
 def test_train_step_accepts_the_solution():
-    result = timed("09.2", make_train_step)
+    result = timed("09.2", make_freeze_aware_step)
     assert result.status == "passed", result.message
     assert result.message.startswith("9 steps, 2 traces: layer 0 stayed bit for bit unchanged")
     again = timed("09.2", last_set_only)
@@ -241,7 +241,7 @@ def test_train_step_accepts_the_solution():
     (wrong_sign, "at step 1 (layer 0 trainable) your weights differ from one SGD step"),
     (no_update, "at step 1 (layer 0 trainable) your step did not change layer 1"),
     (loss_after_the_update, "the batch's loss before the update is"),
-    (lambda model, optimizer, loss_fn: None, "make_train_step should return the step function "
+    (lambda model, optimizer, loss_fn: None, "make_freeze_aware_step should return the step function "
      "it builds, step(x, y); it returned None"),
 ])
 def test_train_step_names_each_mistake(answer, expected):
@@ -250,7 +250,7 @@ def test_train_step_names_each_mistake(answer, expected):
 
 
 def test_train_step_rejects_what_is_not_a_function_and_the_placeholder():
-    assert names(evaluate("09.2", 3), "pass your function make_train_step itself")
+    assert names(evaluate("09.2", 3), "pass your function make_freeze_aware_step itself")
     assert evaluate("09.2", placeholder).status == "not done"
 
 

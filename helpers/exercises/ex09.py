@@ -1,4 +1,4 @@
-"""Checks for the exercises of 09_training_mode_and_freezing (training mode, freezing and fine-tuning).
+"""Checks for the exercises of 09_training_mode_and_freezing (training mode and freezing).
 
 09.1 compares the learner's NumPy batch normalization with the output of a
 ``BatchNormalization`` layer whose gamma, beta and moving statistics are not the defaults, in
@@ -9,7 +9,7 @@ every step with an eager reference. 09.3 runs the learner's accuracy on one data
 and by 64 (both with a short last batch) with a model whose Dropout and BatchNormalization
 behave differently in training mode, and compares it with the count of correct answers in
 inference mode. Every check takes a second or two.
-"""  # noqa: E501 (the first line names the notebook in full)
+"""
 from __future__ import annotations
 
 from . import Incorrect, _as_number, _describe, exercise
@@ -220,19 +220,19 @@ def _same(np, a, b):
     "optimizer.apply(gradients, variables), return loss. In step(x, y): key = tuple(id(v) "
     "for v in model.trainable_variables); if the key is new, store tf.function(train_step) "
     "under it in a dictionary; then call the stored function. The dictionary and both "
-    "functions live inside make_train_step.",
+    "functions live inside make_freeze_aware_step.",
 )
-def _check_train_step(make_train_step):
+def _check_train_step(make_freeze_aware_step):
     np, tf, keras = _modules()
-    if not callable(make_train_step):
-        raise Incorrect("pass your function make_train_step itself to check().")
+    if not callable(make_freeze_aware_step):
+        raise Incorrect("pass your function make_freeze_aware_step itself to check().")
     model, reference = _dense_model(keras), _dense_model(keras)
     optimizer = keras.optimizers.SGD(_LEARNING_RATE)
     optimizer.build(model.trainable_variables)  # built on every variable, before any freezing
     loss_fn = _CountingLoss(tf, keras)
-    step = make_train_step(model, optimizer, loss_fn)
+    step = make_freeze_aware_step(model, optimizer, loss_fn)
     if not callable(step):
-        raise Incorrect("make_train_step should return the step function it builds, "
+        raise Incorrect("make_freeze_aware_step should return the step function it builds, "
                         f"step(x, y); it returned {_describe(step)}.")
     rng = np.random.default_rng(92)
     first, second = model.layers
