@@ -241,8 +241,9 @@ def test_train_step_accepts_the_solution():
     (wrong_sign, "at step 1 (layer 0 trainable) your weights differ from one SGD step"),
     (no_update, "at step 1 (layer 0 trainable) your step did not change layer 1"),
     (loss_after_the_update, "the batch's loss before the update is"),
-    (lambda model, optimizer, loss_fn: None, "make_freeze_aware_step should return the step function "
-     "it builds, step(x, y); it returned None"),
+    (lambda model, optimizer, loss_fn: None,
+     "make_freeze_aware_step should return the step function it builds, step(x, y); it returned "
+     "None"),
 ])
 def test_train_step_names_each_mistake(answer, expected):
     result = timed("09.2", answer)
