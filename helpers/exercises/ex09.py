@@ -52,23 +52,23 @@ def _batch(np):
     return x.astype("float32")
 
 
-def _batch_norm_mistakes(np, x, training):
+def _batch_norm_mistakes(np, x, in_training):
     """(output, sentence) for each wrong answer the check names, computed in float64."""
     x = x.astype("float64")
     gamma, beta = np.array(_GAMMA), np.array(_BETA)
     moving = np.array(_MOVING_MEAN), np.array(_MOVING_VARIANCE)
     batch = x.mean(axis=0), x.var(axis=0)
-    mean, var = batch if training else moving
-    mode = f"training={training}"
+    mean, var = batch if in_training else moving
+    mode = f"training={in_training}"
 
     def norm(mean, var, scale):
         return (x - mean) / scale * gamma + beta
 
-    other_mean, other_var = moving if training else batch
+    other_mean, other_var = moving if in_training else batch
     mistakes = [
         (norm(other_mean, other_var, np.sqrt(other_var + _EPSILON)),
          "with training=True the layer normalizes with the batch's own mean and variance, not "
-         "the moving statistics" if training else
+         "the moving statistics" if in_training else
          "with training=False the layer normalizes with layer.moving_mean and "
          "layer.moving_variance, not the batch's own mean and variance"),
         (norm(mean, var, np.sqrt(var + 0.001)),
@@ -96,7 +96,7 @@ def _batch_norm_mistakes(np, x, training):
         ((x - mean) / np.sqrt(var + _EPSILON) * gamma,
          f"with {mode} you forgot beta: add layer.beta after multiplying by layer.gamma"),
     ]
-    if training:
+    if in_training:
         n = len(x)
         unbiased = var * n / (n - 1)
         mistakes.insert(1, (
