@@ -196,8 +196,8 @@ def _reference_step(tf, keras, model, x, y):
     """One eager SGD step on model.trainable_variables; the loss before it."""
     with tf.GradientTape() as tape:
         loss = keras.losses.MeanSquaredError()(y, model(x, training=True))
-    variables = model.trainable_variables
-    for variable, gradient in zip(variables, tape.gradient(loss, variables), strict=True):
+    trainable = model.trainable_variables
+    for variable, gradient in zip(trainable, tape.gradient(loss, trainable), strict=True):
         variable.assign_sub(_LEARNING_RATE * gradient)
     return float(loss)
 
