@@ -28,8 +28,8 @@ __all__ = [
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "claims", "data", "distribute", "exercises", "explorers", "live", "native_log", "plots",
-    "setup", "timing",
+    "claims", "data", "distribute", "exercises", "explorers", "live", "memory", "native_log",
+    "plots", "setup", "timing",
     "tracing",
 }
 

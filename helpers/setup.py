@@ -345,8 +345,13 @@ def _apply_gpu_rule(tf: Any, gpu: bool | None) -> DevicePlan:
     return _device_plan
 
 
+# With it, TensorFlow's CPU allocator keeps statistics (tf.config.experimental.get_memory_info).
+MEMORY_STATS_VARIABLE = "TF_CPU_ALLOCATOR_USE_BFC"
+
+
 def import_tensorflow_quietly(
-    cpu_devices: int | None = None, gpu: bool | None = None, initialise_devices: bool = True
+    cpu_devices: int | None = None, gpu: bool | None = None, initialise_devices: bool = True,
+    memory_stats: bool = False,
 ) -> Any:
     """Import TensorFlow (and initialise its devices) without the C++ start-up log lines.
 
@@ -357,19 +362,31 @@ def import_tensorflow_quietly(
     or ``COURSE_GPU=1`` asks for them (``plan_devices``); the first call decides, for the
     whole process and for the child processes it starts. ``initialise_devices=False`` runs
     no TensorFlow operation, for a program that must create a ``MultiWorkerMirroredStrategy``
-    first (08_distributed).
+    first (08_distributed). ``memory_stats=True`` makes TensorFlow's CPU allocator count the
+    bytes it holds, so ``helpers.memory.peak_bytes`` can measure a step (10_own_loop_only); it
+    too must come before TensorFlow is imported.
 
     Introduced in 01_gradient_tape.
     """
     _check_cpu_devices(cpu_devices)
+    if not isinstance(memory_stats, bool):
+        raise ValueError(f"memory_stats must be True or False, not {memory_stats!r}.")
     gpu_request(gpu)  # a bad argument fails before anything happens
     if "tensorflow" in sys.modules and getattr(sys.modules["tensorflow"], "__version__", None):
         tf = sys.modules["tensorflow"]
+        if memory_stats and os.environ.get(MEMORY_STATS_VARIABLE) != "true":
+            raise RuntimeError(
+                "TensorFlow was imported without memory statistics and cannot count its memory "
+                "now: restart the kernel and run the setup cell "
+                "(helpers.start(..., memory_stats=True)) first."
+            )
         _apply_gpu_rule(tf, gpu)
         if cpu_devices is not None:
             split_cpu(tf, cpu_devices)
         return tf
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if memory_stats:  # TensorFlow reads it once, when its CPU allocator is made
+        os.environ[MEMORY_STATS_VARIABLE] = "true"
     with _start_up_lines_filtered():
         import tensorflow as tf
 
@@ -428,7 +445,8 @@ def versions() -> dict[str, str]:
 
 
 def start(
-    seed: int = 42, show: bool = True, cpu_devices: int | None = None, gpu: bool | None = None
+    seed: int = 42, show: bool = True, cpu_devices: int | None = None, gpu: bool | None = None,
+    memory_stats: bool = False,
 ) -> None:
     """The setup cell of every notebook: quiet TensorFlow, seeds, plot style, versions.
 
@@ -437,11 +455,12 @@ def start(
     ``tf.distribute`` finds two replicas on any laptop (08_distributed); it must come before
     anything initialises TensorFlow's devices, so put it in the first setup cell that runs.
     A GPU stays hidden unless ``gpu=True`` (or ``COURSE_GPU=1`` in the environment) asks for
-    it: see ``plan_devices`` and docs/devices.md.
+    it: see ``plan_devices`` and docs/devices.md. ``memory_stats=True`` lets
+    ``helpers.memory.peak_bytes`` measure memory (10_own_loop_only).
 
     Introduced in 01_gradient_tape.
     """
-    tf = import_tensorflow_quietly(cpu_devices=cpu_devices, gpu=gpu)
+    tf = import_tensorflow_quietly(cpu_devices=cpu_devices, gpu=gpu, memory_stats=memory_stats)
     seed_everything(seed)
     from . import plots
 

@@ -1,0 +1,44 @@
+"""How much memory a step needs: the peak bytes TensorFlow's allocator holds while it runs.
+
+Start the notebook with ``helpers.start(seed, memory_stats=True)``: on a CPU, TensorFlow
+counts its memory only when asked before it is imported. A GPU counts it always.
+
+Introduced in 10_own_loop_only.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def step_device() -> str:
+    """The device TensorFlow places a step on: the first visible GPU, else the CPU."""
+    from .setup import import_tensorflow_quietly
+
+    tf = import_tensorflow_quietly()
+    return "GPU:0" if tf.config.list_logical_devices("GPU") else "CPU:0"
+
+
+def peak_bytes(fn: Callable[..., Any], *args: Any) -> int:
+    """Run ``fn(*args)`` once and return the most bytes it held on top of what was held before.
+
+    Run the function once before measuring it, so that tracing and one-off allocations (an
+    optimizer's slots, say) are not counted. The result counts tensors the step creates
+    (activations, gradients, temporaries), not variables or inputs that already existed.
+    """
+    if not callable(fn):
+        raise TypeError(f"peak_bytes expects a function to run, not {type(fn).__name__}.")
+    from .setup import import_tensorflow_quietly
+
+    tf = import_tensorflow_quietly()
+    device = step_device()
+    try:
+        before = tf.config.experimental.get_memory_info(device)["current"]
+    except ValueError:
+        raise RuntimeError(
+            "TensorFlow is not counting its memory in this process: restart the kernel and "
+            "start with helpers.start(..., memory_stats=True)."
+        ) from None
+    tf.config.experimental.reset_memory_stats(device)
+    fn(*args)
+    return int(tf.config.experimental.get_memory_info(device)["peak"] - before)
