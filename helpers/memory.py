@@ -3,7 +3,7 @@
 Start the notebook with ``helpers.start(seed, memory_stats=True)``: on a CPU, TensorFlow
 counts its memory only when asked before it is imported. A GPU counts it always.
 
-Introduced in 10_own_loop_only.
+Introduced in 10_beyond_the_standard_step.
 """
 from __future__ import annotations
 

@@ -363,7 +363,7 @@ def import_tensorflow_quietly(
     whole process and for the child processes it starts. ``initialise_devices=False`` runs
     no TensorFlow operation, for a program that must create a ``MultiWorkerMirroredStrategy``
     first (08_distributed). ``memory_stats=True`` makes TensorFlow's CPU allocator count the
-    bytes it holds, so ``helpers.memory.peak_bytes`` can measure a step (10_own_loop_only); it
+    bytes it holds, so ``helpers.memory.peak_bytes`` can measure a step (10_beyond_the_standard_step); it
     too must come before TensorFlow is imported.
 
     Introduced in 01_gradient_tape.
@@ -456,7 +456,7 @@ def start(
     anything initialises TensorFlow's devices, so put it in the first setup cell that runs.
     A GPU stays hidden unless ``gpu=True`` (or ``COURSE_GPU=1`` in the environment) asks for
     it: see ``plan_devices`` and docs/devices.md. ``memory_stats=True`` lets
-    ``helpers.memory.peak_bytes`` measure memory (10_own_loop_only).
+    ``helpers.memory.peak_bytes`` measure memory (10_beyond_the_standard_step).
 
     Introduced in 01_gradient_tape.
     """
