@@ -363,8 +363,8 @@ def import_tensorflow_quietly(
     whole process and for the child processes it starts. ``initialise_devices=False`` runs
     no TensorFlow operation, for a program that must create a ``MultiWorkerMirroredStrategy``
     first (08_distributed). ``memory_stats=True`` makes TensorFlow's CPU allocator count the
-    bytes it holds, so ``helpers.memory.peak_bytes`` can measure a step (10_beyond_the_standard_step); it
-    too must come before TensorFlow is imported.
+    bytes it holds, so ``helpers.memory.peak_bytes`` can measure a step
+    (10_beyond_the_standard_step); it too must come before TensorFlow is imported.
 
     Introduced in 01_gradient_tape.
     """

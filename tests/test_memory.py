@@ -2,7 +2,6 @@
 import textwrap
 
 import pytest
-
 from test_setup import run_python
 
 
