@@ -1,5 +1,5 @@
-"""The checks of 10_own_loop_only accept a right answer and reject the placeholder and each
-wrong answer with the sentence that names its mistake."""
+"""The checks of 10_beyond_the_standard_step accept a right answer and reject the placeholder
+and each wrong answer with the sentence that names its mistake."""
 
 import inspect
 import time

@@ -1,5 +1,5 @@
-"""Checks for the exercises of 10_own_loop_only (your own optimizer, gradient accumulation,
-teacher forcing).
+"""Checks for the exercises of 10_beyond_the_standard_step (your own optimizer, gradient
+accumulation, teacher forcing).
 
 10.1 builds the learner's optimizer class with a learning rate of 0.05 and a momentum of 0.8,
 applies five fixed gradients to two small variables, eagerly and inside a ``tf.function``, and
