@@ -12,7 +12,10 @@ from typing import Any
 
 
 def step_device() -> str:
-    """The device TensorFlow places a step on: the first visible GPU, else the CPU."""
+    """The device TensorFlow places a step on: the first visible GPU, else the CPU.
+
+    Introduced in 10_beyond_the_standard_step.
+    """
     from .setup import import_tensorflow_quietly
 
     tf = import_tensorflow_quietly()
@@ -25,6 +28,8 @@ def peak_bytes(fn: Callable[..., Any], *args: Any) -> int:
     Run the function once before measuring it, so that tracing and one-off allocations (an
     optimizer's slots, say) are not counted. The result counts tensors the step creates
     (activations, gradients, temporaries), not variables or inputs that already existed.
+
+    Introduced in 10_beyond_the_standard_step.
     """
     if not callable(fn):
         raise TypeError(f"peak_bytes expects a function to run, not {type(fn).__name__}.")
