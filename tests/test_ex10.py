@@ -84,6 +84,11 @@ def old_velocity(self, velocity, gradient, learning_rate):  # plain momentum, wr
             self.momentum * velocity - learning_rate * gradient)
 
 
+def look_ahead_only(self, velocity, gradient, learning_rate):
+    new = self.momentum * velocity - learning_rate * gradient
+    return new, self.momentum * new
+
+
 def mixed_signs(self, velocity, gradient, learning_rate):
     new = self.momentum * velocity + learning_rate * gradient
     return new, self.momentum * new - learning_rate * gradient
@@ -221,6 +226,7 @@ def test_nesterov_accepts_the_solution_and_equivalent_forms():
 @pytest.mark.parametrize("answer, expected", [
     (optimizer_with(plain_momentum), "your updates are plain momentum, w + velocity"),
     (optimizer_with(old_velocity), "your updates are plain momentum"),
+    (optimizer_with(look_ahead_only), "your variable moves by momentum × velocity only"),
     (optimizer_with(mixed_signs), "your velocity has the wrong sign"),
     (optimizer_with(uphill), "your updates climb the loss"),
     (optimizer_with(forgetful), "your velocity starts from zero at every step"),
@@ -344,9 +350,18 @@ def mean_of_losses(model, optimizer, loss_fn, micro_batches):
 
 def loss_after_the_update(model, optimizer, loss_fn, micro_batches):
     accumulate_and_apply(model, optimizer, loss_fn, micro_batches)
+    total = sum(len(x) for x, _ in micro_batches)
+    return sum(len(x) * float(loss_fn(y, model(x))) for x, y in micro_batches) / total
+
+
+def one_big_step(model, optimizer, loss_fn, micro_batches):
+    """Right update, but the whole batch goes through the model at once."""
     x = np.concatenate([x for x, _ in micro_batches])
     y = np.concatenate([y for _, y in micro_batches])
-    return float(loss_fn(y, model(x)))
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+    return float(loss)
 
 
 def twice_the_rate(model, optimizer, loss_fn, micro_batches):
@@ -374,6 +389,8 @@ def test_accumulation_accepts_the_solution_and_a_tensor_loss():
     (mean_of_losses, "is the mean of the micro-batches' losses; weight each by its size"),
     (loss_after_the_update, "the mean loss over all 104 examples before the update is"),
     (twice_the_rate, "your update differs by up to"),
+    (one_big_step, "you ran the model on 104 examples at once, more than the largest "
+     "micro-batch (36)"),
     (lambda model, optimizer, loss_fn, micro_batches: None, "your function made no update and "
      "returned None (optimizer.iterations did not grow)"),
     (lambda model, optimizer, loss_fn, micro_batches: (

@@ -17,7 +17,7 @@ def test_peak_bytes_counts_what_a_step_makes_and_grows_with_the_batch():
             x = tf.ones((rows, 250))  # made before: not counted
             f = tf.function(lambda x: tf.reduce_sum(x * 2.0))  # x * 2.0: rows * 1000 bytes
             f(x)
-            print(peak_bytes(f, x))
+            print(peak_bytes(f, x, repeats=3))
         helpers.start(seed=1, show=False, memory_stats=True)  # the setup cell again: fine
     """)
     assert result.returncode == 0, result.stderr
@@ -60,6 +60,14 @@ def test_peak_bytes_wants_a_function(bad):
 
     with pytest.raises(TypeError, match="peak_bytes expects a function to run"):
         peak_bytes(bad)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "5"])
+def test_repeats_must_be_a_positive_integer(bad):
+    from helpers.memory import peak_bytes
+
+    with pytest.raises(ValueError, match="repeats must be a positive integer"):
+        peak_bytes(lambda: None, repeats=bad)
 
 
 @pytest.mark.parametrize("bad", [1, "yes", None])

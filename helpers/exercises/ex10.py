@@ -72,6 +72,11 @@ def _plain_momentum(w, v, g, rate, momentum):
     return w + v, v
 
 
+def _look_ahead_only(w, v, g, rate, momentum):  # the variable moves by momentum × velocity
+    v = momentum * v - rate * g
+    return w + momentum * v, v
+
+
 def _mixed_signs(w, v, g, rate, momentum):
     v = momentum * v + rate * g
     return w + momentum * v - rate * g, v
@@ -94,6 +99,9 @@ def _nesterov_mistakes(np, start, gradients):
         (path(_plain_momentum),
          "your updates are plain momentum, w + velocity: Nesterov's look-ahead adds momentum "
          "× velocity − learning_rate × gradient, using the velocity just updated"),
+        (path(_look_ahead_only),
+         "your variable moves by momentum × velocity only: Nesterov's step also subtracts "
+         "learning_rate × gradient, momentum × velocity − learning_rate × gradient"),
         (path(_mixed_signs),
          "your velocity has the wrong sign: with velocity = momentum × velocity − learning_rate "
          "× gradient, the variable moves by momentum × velocity − learning_rate × gradient"),
@@ -262,6 +270,23 @@ def _regression_model(keras):
     ])
 
 
+def _watched(keras, inner):
+    """``inner`` behind a model that remembers the largest batch it was called on."""
+
+    class Watched(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.inner = inner
+            self.largest = 0
+
+        def call(self, x, training=None):
+            if x.shape[0] is not None:
+                self.largest = max(self.largest, int(x.shape[0]))
+            return self.inner(x, training=training)
+
+    return Watched()
+
+
 def _micro_batches(np, sizes, seed):
     rng = np.random.default_rng(seed)
     pairs = []
@@ -351,7 +376,7 @@ def _check_accumulation(accumulate_and_apply):
     np, tf, keras = _modules()
     if not callable(accumulate_and_apply):
         raise Incorrect("pass your function accumulate_and_apply itself to check().")
-    model, reference = _regression_model(keras), _regression_model(keras)
+    model, reference = _watched(keras, _regression_model(keras)), _regression_model(keras)
     optimizer = keras.optimizers.SGD(_ACCUMULATION_RATE)
     loss_fn = keras.losses.MeanSquaredError()
     for call, (pairs_sizes, seed) in enumerate(((_SIZES, 102), (_SECOND_SIZES, 103)), start=1):
@@ -364,7 +389,14 @@ def _check_accumulation(accumulate_and_apply):
         losses = [_gradients_of(tf, model, loss_fn, x, y)[0] for x, y in pairs]
         iterations = int(optimizer.iterations)
         want_loss = _big_batch_step(np, tf, keras, reference, pairs)
+        model.largest = 0
         got = accumulate_and_apply(model, optimizer, loss_fn, pairs)
+        if model.largest > max(pairs_sizes):
+            raise Incorrect(
+                f"{at}you ran the model on {model.largest} examples at once, more than the "
+                f"largest micro-batch ({max(pairs_sizes)}): accumulation exists so that the "
+                "big batch never goes through the model at once; run one micro-batch at a "
+                "time and add up their gradients.")
         steps = int(optimizer.iterations) - iterations
         if steps == 0:
             returned = " and returned None" if got is None else ""
